@@ -1,0 +1,135 @@
+"""The command line: turns flags into arguments for `lint()` and picks the exit code.
+
+Exit codes (DESIGN.md): 0 nothing at or above --fail-on; 1 findings at or
+above it; 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from linter import __version__
+
+if TYPE_CHECKING:
+    from linter.engine import Result
+
+_SEVERITIES = ("error", "warning", "info")
+_FORMATS = ("text", "json")  # kept equal to linter.report.FORMAT_NAMES (a test checks)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"metallb-lint: error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="metallb-lint")
+def main() -> None:
+    """Lint a GitOps repository for what MetalLB will get wrong, offline."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "formats", multiple=True, type=click.Choice(_FORMATS),
+              help="Output format; repeat with --output to write several.")
+@click.option("--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File for the format given at the same position (default: stdout).")
+@click.option("--fail-on", type=click.Choice(_SEVERITIES), default="error", show_default=True,
+              help="Exit 1 when a finding is at least this severe.")
+@click.option("--quiet", "-q", is_flag=True, help="Findings only, no summary line.")
+@click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR).")
+def lint(paths: tuple[Path, ...], formats: tuple[str, ...], outputs: tuple[Path, ...],
+         fail_on: str, quiet: bool, no_color: bool) -> None:
+    """Lint PATHS (files or directories; default: the current directory)."""
+    from linter.discover import DiscoveryError
+    from linter.engine import lint as run_lint
+    from linter.finding import Severity
+    from linter.workspace import repository_root
+    from rules import REGISTRY
+
+    if len(outputs) > max(len(formats), 1):
+        _fail("each --output needs a --format before it")
+    root = repository_root(Path.cwd())
+    try:
+        result = run_lint(root, list(paths) or [Path.cwd()], REGISTRY)
+    except DiscoveryError as error:
+        _fail(str(error))
+        return
+    _write_reports(result, formats or ("text",), outputs, quiet, no_color)
+    for message in result.errors:
+        click.echo(f"metallb-lint: {message} (please report this bug)", err=True)
+    if result.errors:
+        sys.exit(2)
+    threshold = Severity.parse(fail_on)
+    sys.exit(1 if any(f.severity >= threshold for f in result.findings) else 0)
+
+
+def _write_reports(result: Result, formats: tuple[str, ...], outputs: tuple[Path, ...],
+                   quiet: bool, no_color: bool) -> None:
+    from linter.report import ReportOptions, reporters
+
+    writers = reporters()
+    for index, name in enumerate(formats):
+        if index < len(outputs):
+            _write_atomically(outputs[index], lambda stream, n=name: writers[n](
+                result, stream, ReportOptions(color=False, quiet=quiet)))
+        else:
+            color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+            writers[name](result, sys.stdout, ReportOptions(color=color, quiet=quiet))
+
+
+def _write_atomically(path: Path, write: object) -> None:
+    """Write a report to a temporary file and rename it: never a partial report."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            write(stream)  # type: ignore[operator]
+        os.replace(temporary, path)
+    except OSError as error:
+        _fail(f"cannot write {path}: {error.strerror}")
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(("text", "markdown")), default="text",
+              show_default=True)
+def list_rules(output_format: str) -> None:
+    """List every rule: code, name, default severity, summary."""
+    from rules import REGISTRY
+
+    if output_format == "markdown":
+        from linter.ruledoc import rules_markdown
+
+        click.echo(rules_markdown(REGISTRY), nl=False)
+        return
+    width = max(len(rule.name) for rule in REGISTRY)
+    for rule in REGISTRY:
+        click.echo(f"{rule.code}  {rule.name:<{width}}  {str(rule.severity):<7}  {rule.summary}")
+
+
+@main.command()
+@click.argument("rule_name", metavar="RULE")
+def explain(rule_name: str) -> None:
+    """What RULE (a code such as ML104 or a name such as pool-overlap) checks, why, and how to fix it."""
+    from linter.ruledoc import explain_text
+    from rules import REGISTRY, find_rule
+
+    rule = find_rule(rule_name)
+    if rule is None:
+        names = [r.name for r in REGISTRY] + [r.code for r in REGISTRY]
+        close = difflib.get_close_matches(rule_name, names, n=1)
+        hint = f'; did you mean "{close[0]}"?' if close else "; `metallb-lint rules` lists them"
+        _fail(f'unknown rule "{rule_name}"{hint}')
+        return
+    click.echo(explain_text(rule), nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

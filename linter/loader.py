@@ -1,0 +1,343 @@
+"""Load a YAML file into positioned values, never raising.
+
+libyaml composes the node graph (in C); `_Builder` turns nodes into
+`YMap`/`YSeq`/scalars in one pass. No constructor ever runs, so no tag can
+build a Python object. Problems (syntax errors, duplicate keys, bad
+encoding, alias bombs) are collected as `Problem`s that the `yaml-syntax`
+rule reports; the documents parsed before a syntax error are kept.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from linter.finding import Location
+from linter.yamlpos import YMap, YSeq
+
+# A document may expand aliases to at most this many nodes in total; a
+# "billion laughs" file needs hundreds of millions.
+MAX_EXPANDED_NODES = 200_000
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+_CParser = getattr(yaml, "CParser", None)
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """Scalar types as Kubernetes reads them: YAML 1.1 booleans, ints,
+    floats and nulls, but no timestamps or base-60 numbers (go-yaml keeps
+    `12:30:00` and `2024-01-01` as strings)."""
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"),
+    list("yYnNtTfFoO"),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?"
+        r"|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+
+if _CParser is not None:
+
+    class _Composer(_CParser, _Resolver):  # type: ignore[misc, valid-type]
+        def __init__(self, stream: str | bytes) -> None:
+            _CParser.__init__(self, stream)
+            _Resolver.__init__(self)
+
+else:  # libyaml missing: the pure-Python parser, same interface, slower.
+
+    class _Composer(  # type: ignore[no-redef]
+        yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver
+    ):
+        def __init__(self, stream: str | bytes) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            _Resolver.__init__(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something that keeps a file (or part of it) from being read."""
+
+    message: str
+    location: Location
+
+
+@dataclass(slots=True)
+class Document:
+    value: Any
+    index: int  # 0-based position in the file's stream
+
+
+@dataclass(slots=True)
+class SourceFile:
+    path: str  # relative to the repository root, with forward slashes
+    text: str = ""
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    _lines: list[str] | None = None
+
+    def line(self, number: int) -> str:
+        """The text of 1-based line `number`, or '' when out of range."""
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines[number - 1] if 0 < number <= len(self._lines) else ""
+
+
+class _AliasBomb(Exception):
+    pass
+
+
+_BUILDING = object()  # marks a container whose children are being built
+
+
+_BOOL_TRUE = frozenset(("yes", "true", "on"))
+
+
+def _scalar(node: ScalarNode) -> Any:
+    tag, value = node.tag, node.value
+    if tag == "tag:yaml.org,2002:str":
+        return value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        return value.lower() in _BOOL_TRUE
+    if tag == "tag:yaml.org,2002:int":
+        return _parse_int(value)
+    if tag == "tag:yaml.org,2002:float":
+        return _parse_float(value)
+    return value  # explicit tags (!!binary, custom !Tags): the text, never an object
+
+
+def _parse_int(text: str) -> int | str:
+    digits = text.replace("_", "")
+    sign = -1 if digits.startswith("-") else 1
+    digits = digits.lstrip("+-")
+    try:
+        if digits.startswith("0b"):
+            return sign * int(digits[2:], 2)
+        if digits.startswith("0x"):
+            return sign * int(digits[2:], 16)
+        if len(digits) > 1 and digits.startswith("0"):
+            return sign * int(digits, 8)
+        return sign * int(digits)
+    except ValueError:
+        return text
+
+
+def _parse_float(text: str) -> float | str:
+    lowered = text.replace("_", "").lower()
+    if lowered.endswith("inf"):
+        return float("-inf") if lowered.startswith("-") else float("inf")
+    if lowered.endswith("nan"):
+        return float("nan")
+    try:
+        return float(lowered)
+    except ValueError:
+        return text
+
+
+class _Builder:
+    """Turns one document's node graph into positioned values."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+        self.built: dict[int, Any] = {}  # id(container node) -> value, so aliases share
+        self.sizes: dict[int, int] = {}
+        self.expanded = 0
+
+    def _problem(self, message: str, node: Any) -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(message, Location(self.file, mark.line + 1, mark.column + 1)))
+
+    def _size(self, node: Any) -> int:
+        """Node count of `node` with every alias expanded (memoised)."""
+        known = self.sizes.get(id(node))
+        if known is not None:
+            return known
+        self.sizes[id(node)] = 1  # guards against recursive aliases
+        if isinstance(node, MappingNode):
+            total = 1 + sum(self._size(k) + self._size(v) for k, v in node.value)
+        elif isinstance(node, SequenceNode):
+            total = 1 + sum(self._size(item) for item in node.value)
+        else:
+            total = 1
+        self.sizes[id(node)] = total
+        return total
+
+    def build(self, node: Any) -> Any:
+        if node.__class__ is ScalarNode:
+            return _scalar(node)
+        key = id(node)
+        known = self.built.get(key)
+        if known is not None:
+            if known is _BUILDING:
+                self._problem("recursive alias: a node refers to itself", node)
+                return None
+            # Reached again through an alias: charge its expanded size.
+            self.expanded += self._size(node)
+            if self.expanded > MAX_EXPANDED_NODES:
+                raise _AliasBomb
+            return known
+        self.built[key] = _BUILDING
+        if node.__class__ is MappingNode:
+            value: Any = self._mapping(node)
+        else:
+            value = YSeq(self.file, node)
+            build = self.build
+            value.extend([build(item) for item in node.value])
+        self.built[key] = value
+        return value
+
+    def _mapping(self, node: MappingNode) -> YMap:
+        result = YMap(self.file, node)
+        merges: list[Any] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                merges.append(value_node)
+                continue
+            key = self.build(key_node)
+            if isinstance(key, (YMap, YSeq)):
+                self._problem("a mapping key must be a plain value, not a mapping or a list", key_node)
+                continue
+            if key in result:
+                self._problem(
+                    f"duplicate key {key!r} (line {_first_line(node, key_node) }): "
+                    "Kubernetes rejects a mapping with a repeated key",
+                    key_node,
+                )
+            result[key] = self.build(value_node)
+        if merges:
+            self._merge(result, merges)
+        return result
+
+    def _merge(self, result: YMap, merges: list[Any]) -> None:
+        sources: list[Any] = []
+        for merge in merges:
+            if isinstance(merge, SequenceNode):
+                sources.extend(merge.value)
+            else:
+                sources.append(merge)
+        result.merged = []
+        for source in sources:
+            value = self.build(source)
+            if not isinstance(value, YMap):
+                self._problem("`<<` merges only mappings", source)
+                continue
+            result.merged.append(source)
+            for key, item in value.items():
+                result.setdefault(key, item)
+
+
+def _first_line(node: MappingNode, duplicate: Any) -> int:
+    for key_node, _ in node.value:
+        if key_node is duplicate:
+            break
+        if key_node.value == duplicate.value:
+            return key_node.start_mark.line + 1
+    return duplicate.start_mark.line + 1
+
+
+def _decode(data: bytes, path: str, problems: list[Problem]) -> str | None:
+    for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            break
+    else:
+        encoding = "utf-8"
+    if b"\x00" in data and encoding in ("utf-8", "utf-8-sig"):
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        problems.append(Problem("binary file (NUL byte): not YAML", Location(path, line, 1)))
+        return None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problems.append(Problem(f"not valid {encoding.upper()}: byte {data[error.start]:#04x} "
+                                f"at offset {error.start}", Location(path, line, 1)))
+        return None
+
+
+def load_text(text: str, path: str) -> SourceFile:
+    """Parse `text` as the YAML stream of file `path`."""
+    source = SourceFile(path, text)
+    parser = _Composer(text)
+    index = 0
+    try:
+        while parser.check_node():
+            node = parser.get_node()
+            builder = _Builder(path, source.problems)
+            try:
+                value = builder.build(node)
+            except _AliasBomb:
+                mark = node.start_mark
+                source.problems.append(Problem(
+                    f"aliases expand this document past {MAX_EXPANDED_NODES} nodes "
+                    "(a \"billion laughs\" file?): not read",
+                    Location(path, mark.line + 1, mark.column + 1)))
+                value = None
+            except RecursionError:
+                mark = node.start_mark
+                source.problems.append(Problem("document nested too deeply to read",
+                                               Location(path, mark.line + 1, mark.column + 1)))
+                value = None
+            source.documents.append(Document(value, index))
+            index += 1
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        last_line = max(1, len(text.splitlines()))
+        if line > last_line:  # an error at the end of the stream
+            line, column = last_line, 1
+        message = ": ".join(part for part in (error.context, error.problem) if part)
+        source.problems.append(Problem(message or "invalid YAML", Location(path, line, column)))
+    except yaml.YAMLError as error:  # reader errors without a mark
+        source.problems.append(Problem(str(error).splitlines()[0], Location(path, 1, 1)))
+    finally:
+        parser.dispose()
+    return source
+
+
+def load_file(root: Path, path: str) -> SourceFile:
+    """Read and parse `root / path`; every failure becomes a Problem."""
+    problems: list[Problem] = []
+    try:
+        full = root / path
+        if full.stat().st_size > MAX_FILE_BYTES:
+            problems.append(Problem(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: not read",
+                                    Location(path, 1, 1)))
+            return SourceFile(path, problems=problems)
+        data = full.read_bytes()
+    except OSError as error:
+        problems.append(Problem(f"cannot read file: {error.strerror}", Location(path, 1, 1)))
+        return SourceFile(path, problems=problems)
+    text = _decode(data, path, problems)
+    if text is None:
+        return SourceFile(path, problems=problems)
+    return load_text(text, path)

@@ -1,0 +1,224 @@
+"""One `Cluster` per target: what MetalLB would see of it.
+
+Rules read this model only. Addresses are parsed here, once, with the
+location of each entry, so every rule agrees on what an entry means.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from linter.addresses import Entry, is_unresolved, parse_entry
+from linter.finding import Location
+from linter.loader import SourceFile
+from linter.render import Target
+from linter.resource import Resource
+from linter.selectors import LabelSelector, parse_selector
+from linter.yamlpos import YMap, YSeq
+
+METALLB_GROUP = "metallb.io"
+POOL_KINDS = frozenset(("IPAddressPool", "AddressPool"))
+ADVERTISEMENT_KINDS = frozenset(("L2Advertisement", "BGPAdvertisement"))
+# Configuration kinds MetalLB reads from its own namespace only (facts §3.2).
+CONFIG_KINDS = POOL_KINDS | ADVERTISEMENT_KINDS | {"BGPPeer", "BFDProfile", "Community"}
+
+# quay.io/metallb/speaker, docker.io/metallb/controller, a mirror's
+# registry.example/metallb/speaker, bitnami/metallb-speaker ...
+_METALLB_IMAGE = re.compile(r"(?:^|/)metallb[/-](speaker|controller)(?::|@|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class AddressEntry:
+    entry: Entry
+    location: Location
+    raw: object
+
+
+@dataclass(slots=True)
+class Pool:
+    resource: Resource
+    entries: list[AddressEntry]
+    unresolved: bool  # some entry is still a `${VAR}` or template
+    addresses_set: bool  # `addresses` present and a list
+
+    @property
+    def name(self) -> str | None:
+        return self.resource.name
+
+    @property
+    def namespace(self) -> str | None:
+        return self.resource.namespace
+
+    @property
+    def kind(self) -> str:
+        return self.resource.kind
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.resource.labels
+
+
+@dataclass(frozen=True, slots=True)
+class PoolName:
+    name: str
+    location: Location
+
+
+@dataclass(slots=True)
+class Advertisement:
+    resource: Resource
+    pool_names: list[PoolName]
+    pool_selectors: list[LabelSelector | None]  # None: invalid or not literal
+    selectors_location: Location | None
+    unresolved: bool  # some pool reference cannot be evaluated
+
+    @property
+    def selects_all_pools(self) -> bool:
+        """Neither field set: MetalLB applies it to every pool (facts §2.3)."""
+        return not self.pool_names and not self.pool_selectors and not self.unresolved
+
+    def selects(self, pool: Pool) -> bool:
+        if self.selects_all_pools:
+            return True
+        if any(ref.name == pool.name for ref in self.pool_names):
+            return True
+        return any(s is not None and s.matches(pool.labels) for s in self.pool_selectors)
+
+
+@dataclass(frozen=True, slots=True)
+class Installation:
+    """A MetalLB installation seen in the target, and the namespace it runs in."""
+
+    namespace: str | None
+    source: Resource
+    how: str  # e.g. "speaker DaemonSet", "Flux HelmRelease"
+    location: Location  # where the namespace is decided
+
+
+@dataclass(slots=True)
+class Cluster:
+    target: str
+    resources: list[Resource]
+    pools: list[Pool] = field(default_factory=list)
+    advertisements: list[Advertisement] = field(default_factory=list)
+    installations: list[Installation] = field(default_factory=list)
+    config_resources: list[Resource] = field(default_factory=list)  # metallb.io configuration
+
+    @property
+    def metallb_namespaces(self) -> set[str]:
+        return {i.namespace for i in self.installations if i.namespace}
+
+    def pools_in(self, namespace: str | None) -> list[Pool]:
+        return [pool for pool in self.pools if pool.namespace == namespace]
+
+
+def _pool(resource: Resource) -> Pool:
+    spec = resource.spec
+    addresses = spec.get("addresses")
+    entries: list[AddressEntry] = []
+    unresolved = False
+    if isinstance(addresses, YSeq):
+        for index, raw in enumerate(addresses):
+            if is_unresolved(raw):
+                unresolved = True
+                continue
+            entries.append(AddressEntry(parse_entry(raw), addresses.item_location(index), raw))
+    elif is_unresolved(addresses):
+        unresolved = True
+    return Pool(resource, entries, unresolved, isinstance(addresses, list))
+
+
+def _advertisement(resource: Resource) -> Advertisement:
+    spec = resource.spec
+    names: list[PoolName] = []
+    unresolved = False
+    listed = spec.get("ipAddressPools")
+    if isinstance(listed, YSeq):
+        for index, name in enumerate(listed):
+            if not isinstance(name, str) or is_unresolved(name):
+                unresolved = True
+                continue
+            names.append(PoolName(name, listed.item_location(index)))
+    selectors_value = spec.get("ipAddressPoolSelectors")
+    selectors: list[LabelSelector | None] = []
+    selectors_location = None
+    if isinstance(selectors_value, list) and selectors_value:
+        selectors = [parse_selector(s) for s in selectors_value]
+        selectors_location = spec.key_location("ipAddressPoolSelectors")
+        unresolved = unresolved or any(s is None for s in selectors)
+    return Advertisement(resource, names, selectors, selectors_location, unresolved)
+
+
+def _containers(resource: Resource) -> list[YMap]:
+    template = resource.spec.get("template")
+    pod_spec = template.get("spec") if isinstance(template, YMap) else None
+    if not isinstance(pod_spec, YMap):
+        return []
+    found = []
+    for field_name in ("containers", "initContainers"):
+        listed = pod_spec.get(field_name)
+        if isinstance(listed, list):
+            found.extend(c for c in listed if isinstance(c, YMap))
+    return found
+
+
+def _chart_is_metallb(chart: object) -> bool:
+    return isinstance(chart, str) and (chart == "metallb" or chart.endswith("/metallb"))
+
+
+def _installation(resource: Resource) -> Installation | None:
+    kind, group = resource.kind, resource.group
+    if group == "apps" and kind in ("DaemonSet", "Deployment"):
+        for container in _containers(resource):
+            match = _METALLB_IMAGE.search(str(container.get("image", "")))
+            if match:
+                return Installation(resource.namespace, resource, f"{match.group(1)} {kind}",
+                                    resource.namespace_location())
+        return None
+    if group == "helm.toolkit.fluxcd.io" and kind == "HelmRelease":
+        chart = resource.spec.get("chart")
+        chart_spec = chart.get("spec") if isinstance(chart, YMap) else None
+        if isinstance(chart_spec, YMap) and _chart_is_metallb(chart_spec.get("chart")):
+            target = resource.spec.get("targetNamespace")
+            if isinstance(target, str) and target:
+                return Installation(target, resource, "Flux HelmRelease",
+                                    resource.spec.value_location("targetNamespace"))
+            return Installation(resource.namespace, resource, "Flux HelmRelease",
+                                resource.namespace_location())
+        return None
+    if group == "argoproj.io" and kind == "Application":
+        spec = resource.spec
+        sources = [spec.get("source")] + list(spec.get("sources") or [])
+        if any(isinstance(s, dict) and _chart_is_metallb(s.get("chart")) for s in sources):
+            destination = spec.get("destination")
+            if isinstance(destination, YMap) and isinstance(destination.get("namespace"), str):
+                return Installation(destination["namespace"], resource, "Argo CD Application",
+                                    destination.value_location("namespace"))
+            return Installation(None, resource, "Argo CD Application", resource.location())
+    return None
+
+
+def build_cluster(target: Target) -> Cluster:
+    cluster = Cluster(target.name, target.resources)
+    for resource in target.resources:
+        if resource.group == METALLB_GROUP:
+            if resource.kind in CONFIG_KINDS:
+                cluster.config_resources.append(resource)
+            if resource.kind in POOL_KINDS:
+                cluster.pools.append(_pool(resource))
+            elif resource.kind in ADVERTISEMENT_KINDS:
+                cluster.advertisements.append(_advertisement(resource))
+            continue
+        installation = _installation(resource)
+        if installation is not None:
+            cluster.installations.append(installation)
+    return cluster
+
+
+@dataclass(slots=True)
+class Repository:
+    """Everything the rules see: every file read, and one cluster per target."""
+
+    files: dict[str, SourceFile]
+    clusters: list[Cluster]

@@ -1,0 +1,83 @@
+"""A Kubernetes object as a target deploys it: its data plus where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from linter.finding import Location, ObjectRef
+from linter.yamlpos import YMap
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    data: YMap
+    file: str
+
+    @property
+    def api_version(self) -> str:
+        value = self.data.get("apiVersion")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def group(self) -> str:
+        version = self.api_version
+        return version.rsplit("/", 1)[0] if "/" in version else ""
+
+    @property
+    def kind(self) -> str:
+        value = self.data.get("kind")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def metadata(self) -> YMap:
+        value = self.data.get("metadata")
+        return value if isinstance(value, YMap) else YMap(self.file)
+
+    @property
+    def name(self) -> str | None:
+        value = self.metadata.get("name")
+        return value if isinstance(value, str) else None
+
+    @property
+    def namespace(self) -> str | None:
+        value = self.metadata.get("namespace")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def labels(self) -> dict[str, str]:
+        value = self.metadata.get("labels")
+        if not isinstance(value, dict):
+            return {}
+        return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items()}
+
+    @property
+    def spec(self) -> YMap:
+        value = self.data.get("spec")
+        return value if isinstance(value, YMap) else YMap(self.file)
+
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.api_version, self.kind, self.namespace, self.name)
+
+    def location(self) -> Location:
+        return self.data.location()
+
+    def namespace_location(self) -> Location:
+        metadata = self.metadata
+        if "namespace" in metadata or metadata.overrides:
+            return metadata.value_location("namespace")
+        return metadata.location() if metadata.node is not None else self.location()
+
+    def describe(self) -> str:
+        return f'{self.kind} "{self.name}"'
+
+
+def resources_in(value: object, file: str) -> list[Resource]:
+    """The Kubernetes objects in one YAML document (`kind: List` expanded)."""
+    if not isinstance(value, YMap):
+        return []
+    kind, api_version = value.get("kind"), value.get("apiVersion")
+    if not isinstance(kind, str) or not isinstance(api_version, str):
+        return []
+    if kind.endswith("List") and isinstance(value.get("items"), list):
+        return [item for entry in value["items"] for item in resources_in(entry, file)]
+    return [Resource(value, file)]

@@ -1,0 +1,122 @@
+"""YAML values that remember where they were written.
+
+`YMap` and `YSeq` are a plain `dict` and `list` to every reader, so rules
+and the renderer treat them as JSON-like data. Each keeps a reference to the
+libyaml node it was built from; a position is looked up on that node only
+when a finding needs one, which keeps the hot path as cheap as a plain load.
+
+A value made by the renderer (a namespace set by a kustomization, later a
+patch) records its own location with `set_location`, which wins over the
+node. That is how a finding points at the patch that set a value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from linter.finding import Location
+
+
+def _to_location(file: str, mark: Any, end: Any = None) -> Location:
+    # libyaml marks are 0-based; this is the one place they become 1-based.
+    if end is None:
+        return Location(file, mark.line + 1, mark.column + 1)
+    return Location(file, mark.line + 1, mark.column + 1, end.line + 1, end.column + 1)
+
+
+def _same_key(key_node: Any, key: object) -> bool:
+    value = getattr(key_node, "value", None)
+    return isinstance(value, str) and (value == key or value == str(key))
+
+
+class YMap(dict):  # type: ignore[type-arg]
+    """A mapping plus the file and node it came from."""
+
+    __slots__ = ("file", "node", "merged", "overrides")
+
+    def __init__(self, file: str = "", node: Any = None) -> None:
+        super().__init__()
+        self.file = file
+        self.node = node
+        self.merged: list[Any] | None = None  # nodes merged in with `<<`
+        self.overrides: dict[object, Location] | None = None
+
+    def location(self) -> Location:
+        if self.node is None:
+            return Location(self.file or "<generated>", 1, 1)
+        return _to_location(self.file, self.node.start_mark)
+
+    def _pair(self, key: object) -> tuple[Any, Any] | None:
+        if self.node is None:
+            return None
+        # The last occurrence wins, as it does for the value.
+        for key_node, value_node in reversed(self.node.value):
+            if _same_key(key_node, key):
+                return key_node, value_node
+        for source in self.merged or ():
+            for key_node, value_node in source.value:
+                if _same_key(key_node, key):
+                    return key_node, value_node
+        return None
+
+    def key_location(self, key: object) -> Location:
+        """Where `key:` is written; the mapping itself when it is not."""
+        if self.overrides and key in self.overrides:
+            return self.overrides[key]
+        pair = self._pair(key)
+        return _to_location(self.file, pair[0].start_mark) if pair else self.location()
+
+    def value_location(self, key: object) -> Location:
+        """Where the value of `key` is written, with its end for scalars."""
+        if self.overrides and key in self.overrides:
+            return self.overrides[key]
+        pair = self._pair(key)
+        if pair is None:
+            return self.location()
+        value_node = pair[1]
+        end = value_node.end_mark if not isinstance(value_node.value, list) else None
+        return _to_location(self.file, value_node.start_mark, end)
+
+    def set_location(self, key: object, location: Location) -> None:
+        """Record that the value of `key` was set at `location` (by a transformer)."""
+        if self.overrides is None:
+            self.overrides = {}
+        self.overrides[key] = location
+
+    def shallow_copy(self) -> YMap:
+        """A copy that can be changed without touching the original's entries."""
+        copy = YMap(self.file, self.node)
+        copy.update(self)
+        copy.merged = self.merged
+        copy.overrides = dict(self.overrides) if self.overrides else None
+        return copy
+
+
+class YSeq(list):  # type: ignore[type-arg]
+    """A sequence plus the file and node it came from."""
+
+    __slots__ = ("file", "node")
+
+    def __init__(self, file: str = "", node: Any = None) -> None:
+        super().__init__()
+        self.file = file
+        self.node = node
+
+    def location(self) -> Location:
+        if self.node is None:
+            return Location(self.file or "<generated>", 1, 1)
+        return _to_location(self.file, self.node.start_mark)
+
+    def item_location(self, index: int) -> Location:
+        if self.node is None or index >= len(self.node.value):
+            return self.location()
+        item = self.node.value[index]
+        end = item.end_mark if not isinstance(item.value, list) else None
+        return _to_location(self.file, item.start_mark, end)
+
+
+def location_of(value: object, fallback: Location) -> Location:
+    """The location of a container value, or `fallback` for a scalar."""
+    if isinstance(value, (YMap, YSeq)):
+        return value.location()
+    return fallback

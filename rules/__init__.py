@@ -1,0 +1,42 @@
+"""The rule registry: every rule, in code order. Nothing is discovered by import side effect."""
+
+from __future__ import annotations
+
+from linter.rule import Rule
+from rules.advertisements import AdvertisementUnknownPool, PoolNotAdvertised
+from rules.namespace import WrongNamespace
+from rules.pools import PoolAddressInvalid, PoolEmpty, PoolHostBits, PoolOverlap, PoolRangeInvalid
+from rules.syntax import YamlSyntax
+
+REGISTRY: tuple[Rule, ...] = (
+    YamlSyntax(),
+    PoolAddressInvalid(),
+    PoolRangeInvalid(),
+    PoolHostBits(),
+    PoolOverlap(),
+    PoolEmpty(),
+    PoolNotAdvertised(),
+    AdvertisementUnknownPool(),
+    WrongNamespace(),
+)
+
+
+def _check_unique() -> None:
+    seen: set[str] = set()
+    for rule in REGISTRY:
+        for key in (rule.code, rule.name):
+            if key in seen:
+                raise RuntimeError(f"rule {key} is registered twice")
+            seen.add(key)
+
+
+_check_unique()
+
+
+def find_rule(name_or_code: str) -> Rule | None:
+    """A rule by its code (`ML104`, any case) or its name (`pool-overlap`)."""
+    wanted = name_or_code.strip()
+    for rule in REGISTRY:
+        if wanted.upper() == rule.code or wanted.lower() == rule.name:
+            return rule
+    return None

@@ -1,0 +1,1 @@
+"""JSON Schemas written for metallb-lint, installed as `linter.schemas`."""

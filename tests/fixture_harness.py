@@ -1,0 +1,73 @@
+"""Expected findings of a fixture repository, read from the fixture itself.
+
+A YAML line that should carry a finding ends with a marker comment:
+
+    - 192.168.1.10   # expect: pool-address-invalid "bare IP"
+
+`;` separates several. The quoted text is optional; when given it must
+appear in the message; it runs to the last `"` and may not contain `;`.
+Findings no comment can mark (a binary file, an error past the last line)
+go in `expected.json` beside the files:
+
+    [{"rule": "yaml-syntax", "file": "blob.yaml", "line": 1, "message": "binary"}]
+
+The harness compares the full set of (rule, file, line) found with the set
+expected, so a case also fails when another rule fires where it should not.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from linter.engine import Result, lint
+from rules import REGISTRY
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+_MARKER = re.compile(r"#\s*expect:\s*(.+?)\s*$")
+_ITEM = re.compile(r'^\s*([a-z0-9-]+)\s*(?:"(.*)")?\s*$')
+
+
+@dataclass(frozen=True)
+class Expected:
+    rule: str
+    file: str
+    line: int
+    message: str | None = None
+
+
+def expected_findings(case: Path) -> list[Expected]:
+    found: list[Expected] = []
+    for path in sorted(case.rglob("*")):
+        if not path.is_file() or path.suffix not in (".yaml", ".yml") and path.name != "Kustomization":
+            continue
+        relative = path.relative_to(case).as_posix()
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (UnicodeDecodeError, ValueError):
+            continue
+        for number, text in enumerate(lines, start=1):
+            marker = _MARKER.search(text)
+            if not marker:
+                continue
+            for item in marker.group(1).split(";"):
+                parsed = _ITEM.match(item)
+                if not parsed:
+                    raise ValueError(f"{relative}:{number}: bad expect marker {item!r}")
+                found.append(Expected(parsed.group(1), relative, number, parsed.group(2)))
+    extra = case / "expected.json"
+    if extra.exists():
+        for entry in json.loads(extra.read_text()):
+            found.append(Expected(entry["rule"], entry["file"], entry["line"], entry.get("message")))
+    return found
+
+
+def lint_case(case: Path) -> Result:
+    return lint(case, [case], REGISTRY)
+
+
+def all_cases() -> list[Path]:
+    """Every case folder: tests/fixtures/<rule-name>/<fires-or-quiet-...>/."""
+    return sorted(p for p in FIXTURES.glob("*/*") if p.is_dir())
