@@ -96,10 +96,33 @@ def _why_not_ip(text: str) -> tuple[Problem, str]:
     return Problem.INVALID_CIDR, "not an IP address"
 
 
+def _yaml_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, list):
+        return "list"
+    return type(value).__name__
+
+
+def _yaml_text(value: object) -> str:
+    """A non-string entry as YAML writes it (`null`, `true`), not as Python does."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
 def parse_entry(value: object) -> Entry:
     """Parse one `addresses` entry as MetalLB would."""
     if not isinstance(value, str):
-        return _invalid(str(value), Problem.NOT_A_STRING, "not a string")
+        return _invalid(_yaml_text(value), Problem.NOT_A_STRING, f"a YAML {_yaml_kind(value)}, not a string")
     if "-" in value:
         return _parse_range(value)
     return _parse_cidr(value)

@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,7 +29,36 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Cli(click.Group):
+    """Reports a usage error (bad flag, bad value) as one line on stderr, exit 2.
+
+    Click's own report is three lines (usage, hint, error); scripts and CI logs
+    expect one `metallb-lint: error: ...` line like every other error of the tool.
+    """
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        no_args_help = getattr(click.exceptions, "NoArgsIsHelpError", ())
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except no_args_help as error:  # bare `metallb-lint`: the help text, as click prints it
+            error.show()
+            sys.exit(error.exit_code)
+        except click.UsageError as error:
+            message = " ".join(error.format_message().split()).rstrip(".")
+            hint = f"; see '{error.ctx.command_path} --help'" if error.ctx is not None else ""
+            _fail(f"{message}{hint}")
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="metallb-lint")
 def main() -> None:
     """Lint a GitOps repository for what MetalLB will get wrong, offline."""

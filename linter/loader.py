@@ -287,7 +287,12 @@ def _decode(data: bytes, path: str, problems: list[Problem]) -> str | None:
 def load_text(text: str, path: str) -> SourceFile:
     """Parse `text` as the YAML stream of file `path`."""
     source = SourceFile(path, text)
-    parser = _Composer(text)
+    try:
+        # The pure-Python reader checks every character up front, here.
+        parser = _Composer(text)
+    except yaml.reader.ReaderError as error:
+        source.problems.append(_reader_problem(error, text, path))
+        return source
     index = 0
     try:
         while parser.check_node():
@@ -310,18 +315,64 @@ def load_text(text: str, path: str) -> SourceFile:
             source.documents.append(Document(value, index))
             index += 1
     except yaml.MarkedYAMLError as error:
+        lines = text.splitlines()
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        last_line = max(1, len(text.splitlines()))
-        if line > last_line:  # an error at the end of the stream
-            line, column = last_line, 1
+        if mark is not None and _at_document_boundary(lines, mark):
+            # Something unclosed (`[`, `{`, a quote) noticed only at the next
+            # `---` or at the end: the mistake is before, where it was opened.
+            context = error.context_mark
+            if context is not None and not _at_document_boundary(lines, context):
+                line, column = context.line + 1, context.column + 1
+            else:
+                line, column = _last_content_line(lines, mark.line), 1
         message = ": ".join(part for part in (error.context, error.problem) if part)
         source.problems.append(Problem(message or "invalid YAML", Location(path, line, column)))
-    except yaml.YAMLError as error:  # reader errors without a mark
+    except yaml.reader.ReaderError as error:  # libyaml checks characters while parsing
+        source.problems.append(_reader_problem(error, text, path))
+    except yaml.YAMLError as error:  # other errors without a mark
         source.problems.append(Problem(str(error).splitlines()[0], Location(path, 1, 1)))
+    except RecursionError:  # the composer itself recurses once per nesting level
+        source.problems.append(Problem("document nested too deeply to read", _current_mark(parser, path)))
     finally:
         parser.dispose()
     return source
+
+
+def _at_document_boundary(lines: list[str], mark: Any) -> bool:
+    """Whether `mark` is at the end of the stream or on a `---` / `...` marker line."""
+    if mark.line >= len(lines):
+        return True
+    return mark.column == 0 and lines[mark.line].startswith(("---", "..."))
+
+
+def _last_content_line(lines: list[str], before: int) -> int:
+    """The 1-based number of the last line before 0-based `before` holding YAML, else 1."""
+    for index in range(min(before, len(lines)) - 1, -1, -1):
+        stripped = lines[index].strip()
+        if stripped and not stripped.startswith("#"):
+            return index + 1
+    return 1
+
+
+def _reader_problem(error: yaml.reader.ReaderError, text: str, path: str) -> Problem:
+    """A character YAML does not allow (a control character), at its line."""
+    position = max(0, error.position)
+    if _CParser is not None:  # libyaml counts bytes of UTF-8; the pure reader, characters
+        position = len(text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore"))
+    before = text[:position]
+    line, column = before.count("\n") + 1, position - before.rfind("\n")
+    what = f"character U+{error.character:04X}" if isinstance(error.character, int) else "a character"
+    return Problem(f"{what} is not allowed in YAML ({error.reason})", Location(path, line, column))
+
+
+def _current_mark(parser: Any, path: str) -> Location:
+    """Where the parser stopped, when it can tell; else the start of the file."""
+    try:
+        mark = parser.get_mark()
+        return Location(path, mark.line + 1, mark.column + 1)
+    except Exception:  # noqa: BLE001 - only a better position is at stake
+        return Location(path, 1, 1)
 
 
 def load_file(root: Path, path: str) -> SourceFile:

@@ -58,6 +58,16 @@ class Pool:
     def labels(self) -> dict[str, str]:
         return self.resource.labels
 
+    @property
+    def unresolved_name(self) -> bool:
+        """The name is still a `${VAR}` or template: which references match it is unknown."""
+        return is_unresolved(self.resource.metadata.get("name"))
+
+    @property
+    def unresolved_labels(self) -> bool:
+        """Some label is still a `${VAR}` or template: which selectors match it is unknown."""
+        return any(is_unresolved(k) or is_unresolved(v) for k, v in self.labels.items())
+
 
 @dataclass(frozen=True, slots=True)
 class PoolName:
@@ -84,6 +94,11 @@ class Advertisement:
         if any(ref.name == pool.name for ref in self.pool_names):
             return True
         return any(s is not None and s.matches(pool.labels) for s in self.pool_selectors)
+
+    def may_select(self, pool: Pool) -> bool:
+        """Whether it selects `pool`, or could once Flux substitutes variables in the pool."""
+        return self.selects(pool) or (pool.unresolved_name and bool(self.pool_names)) \
+            or (pool.unresolved_labels and bool(self.pool_selectors))
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,7 @@ spec:
                 continue  # the legacy AddressPool announces through its own `protocol`
             advertisements = [a for a in cluster.advertisements
                               if a.resource.namespace == pool.namespace]
-            if any(a.unresolved for a in advertisements) or any(a.selects(pool) for a in advertisements):
+            if any(a.unresolved or a.may_select(pool) for a in advertisements):
                 continue
             metadata = pool.resource.metadata
             location = metadata.value_location("name") if "name" in metadata else pool.resource.location()
@@ -98,8 +98,10 @@ spec:
         pools = cluster.pools_in(resource.namespace)
         names = [p.name for p in pools if p.name]
         where = f' in namespace "{resource.namespace}"' if resource.namespace else ""
+        # A pool whose name or labels Flux has yet to substitute may be the one meant.
+        unknown_names = any(p.unresolved_name for p in pools)
         for ref in advertisement.pool_names:
-            if ref.name in names:
+            if ref.name in names or unknown_names:
                 continue
             message = f'{resource.describe()} lists pool "{ref.name}", but no pool of that name exists{where}'
             elsewhere = sorted({p.namespace or "" for p in cluster.pools if p.name == ref.name})
@@ -111,7 +113,7 @@ spec:
             message += "; MetalLB ignores the name silently"
             yield self.finding(message, ref.location, cluster=cluster, resource=resource)
         selectors = advertisement.pool_selectors
-        if selectors and all(s is not None for s in selectors) \
+        if selectors and all(s is not None for s in selectors) and not any(p.unresolved_labels for p in pools) \
                 and not any(s.matches(p.labels) for s in selectors if s for p in pools):
             assert advertisement.selectors_location is not None
             yield self.finding(

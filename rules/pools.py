@@ -41,12 +41,21 @@ def _single_address_hint(text: str) -> str:
 
 
 def _leading_zero_fix(text: str) -> str:
-    head, _, tail = text.partition("/")
+    head, slash, tail = text.partition("/")
     try:
         fixed = ".".join(str(int(part)) for part in head.split("."))
     except ValueError:
         return ""
-    return f'; write "{fixed}{"/" + tail if tail else ""}"'
+    # A bare address stays invalid once its zeros are gone: suggest the /32.
+    return f'; write "{fixed}/{tail if slash else 32}"'
+
+
+def _whitespace_fix(text: str) -> str:
+    fixed = "".join(text.split())  # whitespace inside ("10.0.0.0 /8") too
+    address = parse_ip(fixed)
+    if address is not None:  # a bare address: still invalid without a prefix
+        fixed = f"{address}/{32 if address.version == 4 else 128}"
+    return f'write "{fixed}"'
 
 
 class PoolAddressInvalid(Rule):
@@ -87,11 +96,11 @@ class PoolAddressInvalid(Rule):
             return f'"{text}": {entry.detail}; {rejected}{_leading_zero_fix(text)}'
         if problem is Problem.WHITESPACE:
             return f'"{text}" has whitespace around it and {rejected} (it does not trim CIDRs); ' \
-                   f'write "{text.strip()}"'
+                   f"{_whitespace_fix(text)}"
         if problem is Problem.PREFIX_TOO_LONG:
             return f'"{text}": {entry.detail}; {rejected}'
         if problem is Problem.NOT_A_STRING:
-            return f"{text!r} is not a string; an entry must be a CIDR or an a-b range"
+            return f"{text} is {entry.detail}; an entry must be a CIDR or an a-b range"
         if problem is Problem.INVALID_CIDR:
             return f'"{text}" is not a CIDR or an a-b range ({entry.detail}); {rejected}'
         return ""
@@ -212,8 +221,8 @@ spec:
             relation = "overlaps"
         where = "another entry of the same pool" if first_pool is pool else _pool_name(first_pool)
         common = Entry("", entry.version, max(entry.first, other.first), min(entry.last, other.last))
-        message = (f'{_pool_name(pool)}: "{entry.text}" {relation} "{other.text}" in {where} '
-                   f"({describe_interval(common)} in common); MetalLB refuses the configuration")
+        message = (f'{_pool_name(pool)}: "{entry.text}" {relation} "{other.text}" in {where}, '
+                   f"sharing {describe_interval(common)}; MetalLB refuses the configuration")
         related = [Related(e.location, f'"{e.entry.text}" in {_pool_name(p)} is defined first')
                    for p, e in earlier]
         return self.finding(message, item.location, cluster=cluster, resource=pool.resource,
@@ -246,6 +255,9 @@ class PoolEmpty(Rule):
                 location = pool.resource.data.key_location("spec")
             else:
                 location = pool.resource.location()
-            yield self.finding(f"{_pool_name(pool)} has no addresses; MetalLB refuses it "
-                               '("pool has no prefixes defined")',
+            if isinstance(addresses, list):
+                why = 'MetalLB refuses it ("pool has no prefixes defined")'
+            else:
+                why = "the API server refuses it (spec.addresses is required)"
+            yield self.finding(f"{_pool_name(pool)} has no addresses; {why}",
                                location, cluster=cluster, resource=pool.resource)

@@ -1,0 +1,413 @@
+"""Benchmark: how much the linter costs over bare YAML parsing, and how fast it starts.
+
+    python3 bench/run.py [--targets 60] [--repeat 5] [--git] [--keep DIR] [--profile]
+
+Builds a synthetic GitOps repository (one Kustomize overlay per target, each
+including a shared base plus its own MetalLB pools, advertisements and a
+dozen ordinary applications), then measures, best of --repeat runs:
+
+  (a) read + `yaml.load_all(text, Loader=yaml.CSafeLoader)` of every file,
+  (b) `linter.engine.lint()` over the repository, in-process, with every rule,
+  (c) the wall time of `metallb-lint --version` in a new process.
+
+Targets: lint / bare load <= 2.0; `--version` < 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from linter.engine import lint  # noqa: E402
+from rules import REGISTRY  # noqa: E402
+
+RATIO_TARGET = 2.0
+VERSION_TARGET_MS = 150.0
+APPS_PER_TARGET = 12
+
+# -- the synthetic repository -----------------------------------------------------------
+
+
+def _deployment(app: str, namespace: str, index: int) -> str:
+    return f"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {app}
+  namespace: {namespace}
+  labels:
+    app.kubernetes.io/name: {app}
+    app.kubernetes.io/part-of: shop
+    app.kubernetes.io/managed-by: flux
+  annotations:
+    reloader.stakater.com/auto: "true"
+spec:
+  replicas: {1 + index % 3}
+  revisionHistoryLimit: 3
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: {app}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate: {{maxSurge: 1, maxUnavailable: 0}}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: {app}
+      annotations:
+        prometheus.io/scrape: "true"
+        prometheus.io/port: "9090"
+    spec:
+      serviceAccountName: {app}
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 10001
+        fsGroup: 10001
+      containers:
+      - name: {app}
+        image: registry.example.com/shop/{app}:1.{index % 20}.{index % 7}
+        imagePullPolicy: IfNotPresent
+        args: ["--config=/etc/{app}/config.yaml", "--log-level=info"]
+        ports:
+        - {{name: http, containerPort: 8080, protocol: TCP}}
+        - {{name: metrics, containerPort: 9090, protocol: TCP}}
+        env:
+        - name: APP_NAME
+          value: {app}
+        - name: POD_NAMESPACE
+          valueFrom:
+            fieldRef: {{fieldPath: metadata.namespace}}
+        - name: DATABASE_URL
+          valueFrom:
+            secretKeyRef: {{name: {app}-db, key: url}}
+        resources:
+          requests: {{cpu: 100m, memory: 128Mi}}
+          limits: {{cpu: "1", memory: 512Mi}}
+        readinessProbe:
+          httpGet: {{path: /ready, port: http}}
+          periodSeconds: 10
+        livenessProbe:
+          httpGet: {{path: /healthz, port: http}}
+          initialDelaySeconds: 15
+        volumeMounts:
+        - {{name: config, mountPath: /etc/{app}}}
+      volumes:
+      - name: config
+        configMap: {{name: {app}-config}}
+      tolerations:
+      - {{key: dedicated, operator: Equal, value: shop, effect: NoSchedule}}
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              topologyKey: kubernetes.io/hostname
+              labelSelector:
+                matchLabels: {{app.kubernetes.io/name: {app}}}
+"""
+
+
+def _service(app: str, namespace: str, index: int, target: int) -> str:
+    load_balancer = index % 4 == 0
+    extra = ""
+    if load_balancer:
+        extra = (f"  annotations:\n    metallb.io/address-pool: services\n"
+                 f"    metallb.io/loadBalancerIPs: 10.{target % 250}.20.{10 + index}\n")
+    return f"""\
+apiVersion: v1
+kind: Service
+metadata:
+  name: {app}
+  namespace: {namespace}
+  labels:
+    app.kubernetes.io/name: {app}
+{extra}spec:
+  type: {"LoadBalancer" if load_balancer else "ClusterIP"}
+  selector:
+    app.kubernetes.io/name: {app}
+  ports:
+  - {{name: http, port: 80, targetPort: http, protocol: TCP}}
+  - {{name: metrics, port: 9090, targetPort: metrics, protocol: TCP}}
+"""
+
+
+def _config_map(app: str, namespace: str, index: int) -> str:
+    settings = "\n".join(f"      feature_{n}: {'true' if (n + index) % 3 else 'false'}" for n in range(12))
+    return f"""\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {app}-config
+  namespace: {namespace}
+data:
+  config.yaml: |
+    server:
+      port: 8080
+      timeout: 30s
+    features:
+{settings}
+  LOG_FORMAT: json
+  CACHE_TTL: "300"
+"""
+
+
+def _service_account(app: str, namespace: str) -> str:
+    return f"""\
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {app}
+  namespace: {namespace}
+"""
+
+
+def _metallb(target: int) -> str:
+    net = target % 250
+    host_bits = target % 17 == 5  # a few realistic mistakes, so findings are produced too
+    lan = f"10.{net}.10.{'7' if host_bits else '0'}/24"
+    return f"""\
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata:
+  name: lan
+  namespace: metallb-system
+  labels:
+    zone: lan
+spec:
+  addresses:
+  - {lan}
+  - 10.{net}.11.10-10.{net}.11.60
+  autoAssign: true
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata:
+  name: services
+  namespace: metallb-system
+  labels:
+    zone: dmz
+spec:
+  addresses:
+  - 10.{net}.20.0/26
+  - fd00:{net:x}:20::/120
+  avoidBuggyIPs: true
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata:
+  name: reserved
+  namespace: metallb-system
+spec:
+  addresses:
+  - 10.{net}.30.1-10.{net}.30.{'40' if target % 13 else '1'}
+  autoAssign: false
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata:
+  name: lan
+  namespace: metallb-system
+spec:
+  ipAddressPools: [lan, reserved]
+  interfaces: [bond0]
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata:
+  name: dmz
+  namespace: metallb-system
+spec:
+  ipAddressPoolSelectors:
+  - matchLabels:
+      zone: dmz
+  nodeSelectors:
+  - matchExpressions:
+    - {{key: node-role.kubernetes.io/edge, operator: Exists}}
+"""
+
+
+_BASE_METALLB = """\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: metallb-system
+  labels:
+    pod-security.kubernetes.io/enforce: privileged
+    pod-security.kubernetes.io/audit: privileged
+    pod-security.kubernetes.io/warn: privileged
+"""
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _kustomization(resources: list[str], namespace: str | None = None) -> str:
+    lines = ["apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization"]
+    if namespace:
+        lines.append(f"namespace: {namespace}")
+    lines.append("resources:")
+    lines += [f"- {r}" for r in resources]
+    return "\n".join(lines) + "\n"
+
+
+def generate(root: Path, targets: int) -> None:
+    """A repository with `targets` overlays, each including the shared base."""
+    # The shared base: MetalLB's namespace and a few platform applications.
+    _write(root / "base/metallb/namespace.yaml", _BASE_METALLB)
+    _write(root / "base/metallb/kustomization.yaml", _kustomization(["namespace.yaml"]))
+    platform = []
+    for index, app in enumerate(("ingress", "dns", "logging", "monitoring")):
+        name = f"platform-{app}"
+        docs = [_service_account(name, "platform"), _config_map(name, "platform", index),
+                _deployment(name, "platform", index), _service(name, "platform", index, 0)]
+        _write(root / f"base/platform/{app}.yaml", "---\n".join(docs))
+        platform.append(f"{app}.yaml")
+    _write(root / "base/platform/kustomization.yaml", _kustomization(platform))
+    _write(root / "base/kustomization.yaml", _kustomization(["metallb", "platform"]))
+
+    for target in range(targets):
+        directory = root / f"clusters/cluster-{target:03d}"
+        namespace = f"shop-{target % 5}"
+        _write(directory / "metallb/pools.yaml", _metallb(target))
+        _write(directory / "metallb/kustomization.yaml", _kustomization(["pools.yaml"]))
+        apps = []
+        for index in range(APPS_PER_TARGET):
+            app = f"app-{index:02d}"
+            docs = [_service_account(app, namespace), _config_map(app, namespace, index + target),
+                    _deployment(app, namespace, index + target), _service(app, namespace, index, target)]
+            _write(directory / f"apps/{app}.yaml", "---\n".join(docs))
+            apps.append(f"{app}.yaml")
+        _write(directory / "apps/kustomization.yaml", _kustomization(apps, namespace))
+        _write(directory / "kustomization.yaml", _kustomization(["../../base", "metallb", "apps"]))
+
+
+# -- measurements -------------------------------------------------------------------------
+
+
+def yaml_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and ".git" not in p.parts)
+
+
+def bare_load(files: list[Path]) -> int:
+    documents = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        documents += sum(1 for _ in yaml.load_all(text, Loader=yaml.CSafeLoader))
+    return documents
+
+
+def best_of(repeat: int, function: Callable[[], object]) -> tuple[float, object]:
+    best, value = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        value = function()
+        best = min(best, time.perf_counter() - start)
+    return best, value
+
+
+def process_time(command: list[str], repeat: int) -> float:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def profile_lint(root: Path, limit: int = 25) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    lint(root, [root], REGISTRY)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(limit)
+    stats.sort_stats("tottime").print_stats(limit)
+    return out.getvalue()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--targets", type=int, default=60, help="number of overlays (default 60)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement; the best counts")
+    parser.add_argument("--git", action="store_true", help="make the repository a git repository "
+                        "(discovery then runs `git ls-files`)")
+    parser.add_argument("--keep", type=Path, help="generate into this directory and keep it")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of one lint run, "
+                        "also done automatically when the ratio misses its target")
+    args = parser.parse_args()
+
+    temporary = None
+    if args.keep:
+        root = args.keep.resolve()
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
+    else:
+        temporary = tempfile.TemporaryDirectory(prefix="metallb-lint-bench-")
+        root = Path(temporary.name).resolve()
+    try:
+        generate(root, args.targets)
+        if args.git:
+            subprocess.run(["git", "init", "-q", str(root)], check=True)
+        files = yaml_files(root)
+        bare_load(files)  # warm the page cache and the imports
+        lint(root, [root], REGISTRY)
+
+        bare_seconds, documents = best_of(args.repeat, lambda: bare_load(files))
+        lint_seconds, result = best_of(args.repeat, lambda: lint(root, [root], REGISTRY))
+        assert isinstance(documents, int)
+        ratio = lint_seconds / bare_seconds
+
+        startup = process_time([sys.executable, "-c", "pass"], args.repeat)
+        version = process_time([sys.executable, "-m", "linter", "--version"], args.repeat)
+        script = shutil.which("metallb-lint")
+        script_time = process_time([script, "--version"], args.repeat) if script else None
+
+        print(f"repository: {args.targets} targets, {len(files)} files, {documents} documents"
+              f"{' (git)' if args.git else ''}")
+        print(f"lint: {result.files} files, {result.targets} targets, "  # type: ignore[union-attr]
+              f"{len(result.findings)} findings, {len(result.errors)} internal errors")  # type: ignore[union-attr]
+        print(f"bare load (read + yaml.load_all CSafeLoader): {bare_seconds * 1000:8.1f} ms  "
+              f"{documents / bare_seconds:9.0f} documents/s")
+        print(f"lint (in-process, {len(REGISTRY)} rules):{'':10}{lint_seconds * 1000:8.1f} ms  "
+              f"{documents / lint_seconds:9.0f} documents/s")
+        print(f"ratio: {ratio:.2f} (target <= {RATIO_TARGET})")
+        print(f"python startup (-c pass): {startup * 1000:.0f} ms")
+        print(f"--version (python -m linter): {version * 1000:.0f} ms (target < {VERSION_TARGET_MS:.0f} ms)")
+        if script_time is not None:
+            print(f"--version ({script}): {script_time * 1000:.0f} ms (target < {VERSION_TARGET_MS:.0f} ms)")
+        else:
+            print("--version (metallb-lint console script): not on PATH")
+        slow = ratio > RATIO_TARGET
+        if slow or args.profile:
+            print(f"\n{'ratio above target: ' if slow else ''}profile of one lint run\n")
+            print(profile_lint(root))
+        return 0
+    finally:
+        if temporary is not None:
+            temporary.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
