@@ -26,7 +26,10 @@ from linter.yamlpos import YMap, YSeq
 MAX_EXPANDED_NODES = 200_000
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
-_CParser = getattr(yaml, "CParser", None)
+try:  # `yaml` itself exports only the C loaders, not the C parser
+    from yaml.cyaml import CParser as _CParser  # type: ignore[attr-defined]
+except ImportError:  # PyYAML built without libyaml
+    _CParser = None  # type: ignore[assignment, misc]
 
 
 class _Resolver(yaml.resolver.BaseResolver):
@@ -59,6 +62,20 @@ _Resolver.add_implicit_resolver(
     "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
 )
 
+
+class _PyComposer(
+    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver
+):
+    """The pure-Python parser: slower, but its recursion ends in a RecursionError."""
+
+    def __init__(self, stream: str | bytes) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _Resolver.__init__(self)
+
+
 if _CParser is not None:
 
     class _Composer(_CParser, _Resolver):  # type: ignore[misc, valid-type]
@@ -67,16 +84,30 @@ if _CParser is not None:
             _Resolver.__init__(self)
 
 else:  # libyaml missing: the pure-Python parser, same interface, slower.
+    _Composer = _PyComposer  # type: ignore[misc, assignment]
 
-    class _Composer(  # type: ignore[no-redef]
-        yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver
-    ):
-        def __init__(self, stream: str | bytes) -> None:
-            yaml.reader.Reader.__init__(self, stream)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            yaml.composer.Composer.__init__(self)
-            _Resolver.__init__(self)
+# libyaml's composer recurses in C once per nesting level, without limit: a
+# small file nested a hundred thousand levels deep crashes the interpreter.
+# A file that might nest deeper than this goes to the pure-Python parser.
+MAX_C_NESTING = 1000
+_FLOW_BRACKET = re.compile(r"[\[\]{}]")
+_BLOCK_INDENT = re.compile(r"^([ \t]*)((?:[-?:][ \t]+)*)", re.M)
+
+
+def _nesting_bound(text: str) -> int:
+    """An upper bound of how deep `text` nests; over-estimates only cost speed."""
+    depth = flow = 0
+    for match in _FLOW_BRACKET.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            flow = max(flow, depth)
+        elif depth:
+            depth -= 1
+    # Each level of a block collection needs one more column, or one more
+    # `- ` / `? ` / `: ` on the line; an indentless sequence adds one per column.
+    block = max((2 * len(indent) + len(indicators) for indent, indicators in _BLOCK_INDENT.findall(text)),
+                default=0)
+    return block + 2 * flow + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,10 +247,10 @@ class _Builder:
 
     def _mapping(self, node: MappingNode) -> YMap:
         result = YMap(self.file, node)
-        merges: list[Any] = []
+        merges: list[tuple[Any, Any]] = []  # (the `<<` key, what it merges)
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                merges.append(value_node)
+                merges.append((key_node, value_node))
                 continue
             key = self.build(key_node)
             if isinstance(key, (YMap, YSeq)):
@@ -236,18 +267,20 @@ class _Builder:
             self._merge(result, merges)
         return result
 
-    def _merge(self, result: YMap, merges: list[Any]) -> None:
-        sources: list[Any] = []
-        for merge in merges:
+    def _merge(self, result: YMap, merges: list[tuple[Any, Any]]) -> None:
+        sources: list[tuple[Any, Any]] = []
+        for key_node, merge in merges:
             if isinstance(merge, SequenceNode):
-                sources.extend(merge.value)
+                sources.extend((key_node, item) for item in merge.value)
             else:
-                sources.append(merge)
+                sources.append((key_node, merge))
         result.merged = []
-        for source in sources:
+        for key_node, source in sources:
             value = self.build(source)
             if not isinstance(value, YMap):
-                self._problem("`<<` merges only mappings", source)
+                # At the `<<` that asks for it: the merged node may be an alias
+                # to a value written anywhere.
+                self._problem("`<<` merges only mappings", key_node)
                 continue
             result.merged.append(source)
             for key, item in value.items():
@@ -287,16 +320,18 @@ def _decode(data: bytes, path: str, problems: list[Problem]) -> str | None:
 def load_text(text: str, path: str) -> SourceFile:
     """Parse `text` as the YAML stream of file `path`."""
     source = SourceFile(path, text)
+    composer = _Composer if _Composer is _PyComposer or _nesting_bound(text) <= MAX_C_NESTING else _PyComposer
+    counts_bytes = composer is not _PyComposer  # libyaml reports byte offsets
     try:
         # The pure-Python reader checks every character up front, here.
-        parser = _Composer(text)
+        parser = composer(text)
     except yaml.reader.ReaderError as error:
-        source.problems.append(_reader_problem(error, text, path))
+        source.problems.append(_reader_problem(error, text, path, counts_bytes))
         return source
     index = 0
     try:
         while parser.check_node():
-            node = parser.get_node()
+            node: Any = parser.get_node()  # never None after check_node()
             builder = _Builder(path, source.problems)
             try:
                 value = builder.build(node)
@@ -329,7 +364,7 @@ def load_text(text: str, path: str) -> SourceFile:
         message = ": ".join(part for part in (error.context, error.problem) if part)
         source.problems.append(Problem(message or "invalid YAML", Location(path, line, column)))
     except yaml.reader.ReaderError as error:  # libyaml checks characters while parsing
-        source.problems.append(_reader_problem(error, text, path))
+        source.problems.append(_reader_problem(error, text, path, counts_bytes))
     except yaml.YAMLError as error:  # other errors without a mark
         source.problems.append(Problem(str(error).splitlines()[0], Location(path, 1, 1)))
     except RecursionError:  # the composer itself recurses once per nesting level
@@ -355,15 +390,18 @@ def _last_content_line(lines: list[str], before: int) -> int:
     return 1
 
 
-def _reader_problem(error: yaml.reader.ReaderError, text: str, path: str) -> Problem:
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what YAML counts as a line break
+
+
+def _reader_problem(error: yaml.reader.ReaderError, text: str, path: str, counts_bytes: bool) -> Problem:
     """A character YAML does not allow (a control character), at its line."""
     position = max(0, error.position)
-    if _CParser is not None:  # libyaml counts bytes of UTF-8; the pure reader, characters
+    if counts_bytes:  # libyaml counts bytes of UTF-8; the pure reader, characters
         position = len(text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore"))
-    before = text[:position]
-    line, column = before.count("\n") + 1, position - before.rfind("\n")
+    breaks = list(_LINE_BREAK.finditer(text, 0, position))
+    line, column = len(breaks) + 1, position - (breaks[-1].end() if breaks else 0) + 1
     what = f"character U+{error.character:04X}" if isinstance(error.character, int) else "a character"
-    return Problem(f"{what} is not allowed in YAML ({error.reason})", Location(path, line, column))
+    return Problem(f"{what} is not allowed in YAML", Location(path, line, column))
 
 
 def _current_mark(parser: Any, path: str) -> Location:

@@ -170,7 +170,7 @@ def _containers(resource: Resource) -> list[YMap]:
     pod_spec = template.get("spec") if isinstance(template, YMap) else None
     if not isinstance(pod_spec, YMap):
         return []
-    found = []
+    found: list[YMap] = []
     for field_name in ("containers", "initContainers"):
         listed = pod_spec.get(field_name)
         if isinstance(listed, list):

@@ -76,7 +76,7 @@ class KustomizeRenderer:
         spec = source.documents[0].value if source.documents else None
         if not isinstance(spec, YMap):
             return []
-        entries = []
+        entries: list[str] = []
         for name in _INCLUDE_FIELDS:
             listed = spec.get(name)
             if isinstance(listed, list):

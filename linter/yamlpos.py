@@ -29,6 +29,30 @@ def _same_key(key_node: Any, key: object) -> bool:
     return isinstance(value, str) and (value == key or value == str(key))
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _merged_pair(sources: Any, key: object, seen: set[int]) -> tuple[Any, Any] | None:
+    """The pair for `key` in mapping nodes merged with `<<`, first source first,
+    following the merges of those mappings too."""
+    for source in sources:
+        if id(source) in seen or not isinstance(source.value, list):
+            continue
+        seen.add(id(source))
+        nested: list[Any] = []
+        for key_node, value_node in reversed(source.value):
+            if key_node.tag == _MERGE_TAG:
+                nested.append(value_node)
+            elif _same_key(key_node, key):
+                return key_node, value_node
+        for merge in reversed(nested):  # back in file order
+            items = merge.value if merge.id == "sequence" else [merge]
+            found = _merged_pair([i for i in items if i.id == "mapping"], key, seen)
+            if found:
+                return found
+    return None
+
+
 class YMap(dict):  # type: ignore[type-arg]
     """A mapping plus the file and node it came from."""
 
@@ -53,11 +77,7 @@ class YMap(dict):  # type: ignore[type-arg]
         for key_node, value_node in reversed(self.node.value):
             if _same_key(key_node, key):
                 return key_node, value_node
-        for source in self.merged or ():
-            for key_node, value_node in source.value:
-                if _same_key(key_node, key):
-                    return key_node, value_node
-        return None
+        return _merged_pair(self.merged or (), key, set())
 
     def key_location(self, key: object) -> Location:
         """Where `key:` is written; the mapping itself when it is not."""

@@ -46,9 +46,12 @@ spec:
 """
 
     def check_cluster(self, cluster: Cluster) -> Iterator[Finding]:
+        installed_in = cluster.metallb_namespaces
         for pool in cluster.pools:
             if pool.kind != "IPAddressPool":
                 continue  # the legacy AddressPool announces through its own `protocol`
+            if installed_in and pool.namespace not in installed_in:
+                continue  # MetalLB never reads it at all: wrong-namespace says so
             advertisements = [a for a in cluster.advertisements
                               if a.resource.namespace == pool.namespace]
             if any(a.unresolved or a.may_select(pool) for a in advertisements):
@@ -109,7 +112,7 @@ spec:
             if elsewhere:
                 message += f' (there is one in namespace "{elsewhere[0]}")'
             elif close:
-                message += f'; did you mean "{close[0]}"?'
+                message += f' (did you mean "{close[0]}"?)'
             message += "; MetalLB ignores the name silently"
             yield self.finding(message, ref.location, cluster=cluster, resource=resource)
         selectors = advertisement.pool_selectors

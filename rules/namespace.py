@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from linter.addresses import is_unresolved
 from linter.finding import Finding, Related, Severity
 from linter.model import Cluster
 from linter.rule import Rule
@@ -51,8 +52,10 @@ class WrongNamespace(Rule):
     good_example = _INSTALL + "  namespace: metallb-system\nspec:\n  addresses: [192.168.10.0/28]\n"
 
     def check_cluster(self, cluster: Cluster) -> Iterator[Finding]:
+        if any(is_unresolved(i.namespace) for i in cluster.installations):
+            return  # MetalLB's namespace is a Flux variable: unknown until substituted
         namespaces = cluster.metallb_namespaces
-        placed = [r for r in cluster.config_resources if r.namespace]
+        placed = [r for r in cluster.config_resources if r.namespace and not is_unresolved(r.namespace)]
         if namespaces:
             installation = next(i for i in cluster.installations if i.namespace)
             expected = " or ".join(f'"{n}"' for n in sorted(namespaces))

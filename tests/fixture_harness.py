@@ -9,10 +9,13 @@ appear in the message; it runs to the last `"` and may not contain `;`.
 Findings no comment can mark (a binary file, an error past the last line)
 go in `expected.json` beside the files:
 
-    [{"rule": "yaml-syntax", "file": "blob.yaml", "line": 1, "message": "binary"}]
+    [{"rule": "yaml-syntax", "file": "blob.yaml", "line": 1, "message": "binary",
+      "severity": "error"}]
 
-The harness compares the full set of (rule, file, line) found with the set
-expected, so a case also fails when another rule fires where it should not.
+The harness compares the set of (rule, file, line) found with the set
+expected, so a case also fails when another rule fires where it should
+not; several markers on one line may check several parts of one message.
+It also fails when one finding is reported twice.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class Expected:
     file: str
     line: int
     message: str | None = None
+    severity: str | None = None
 
 
 def expected_findings(case: Path) -> list[Expected]:
@@ -60,7 +64,8 @@ def expected_findings(case: Path) -> list[Expected]:
     extra = case / "expected.json"
     if extra.exists():
         for entry in json.loads(extra.read_text()):
-            found.append(Expected(entry["rule"], entry["file"], entry["line"], entry.get("message")))
+            found.append(Expected(entry["rule"], entry["file"], entry["line"], entry.get("message"),
+                                  entry.get("severity")))
     return found
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -142,6 +141,7 @@ def run_cli(*args: str, cwd: Path, env: Mapping[str, str] | None = None) -> Run:
 
 def run_in_tty(*args: str, cwd: Path, env: Mapping[str, str] | None = None) -> str:
     """Run the program with stdout on a pseudo-terminal; what it wrote there."""
+    pty = pytest.importorskip("pty")  # POSIX only
     master, slave = pty.openpty()
     try:
         process = subprocess.Popen(
@@ -225,13 +225,14 @@ def test_fail_on_warning_and_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("args", [
     ("lint", "does/not/exist"),
+    ("lint", ".."),
     ("lint", "--no-such-option"),
     ("--no-such-option",),
     ("lint", "--format", "xml"),
     ("lint", "--fail-on", "fatal"),
     ("explain",),
-], ids=["missing-path", "unknown-option", "unknown-global-option", "bad-format", "bad-fail-on",
-        "missing-argument"])
+], ids=["missing-path", "outside-the-root", "unknown-option", "unknown-global-option", "bad-format",
+        "bad-fail-on", "missing-argument"])
 def test_usage_errors_exit_2_with_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
     repo = make_repo(tmp_path / "repo", CLEAN)
     run = run_cli(*args, cwd=repo)

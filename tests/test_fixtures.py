@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -21,12 +22,19 @@ def test_fixture(case: Path) -> None:
     wanted = {(e.rule, e.file, e.line) for e in expected}
     details = "\n".join(f"  {f.location}: [{f.rule}] {f.message}" for f in result.findings)
     assert actual == wanted, f"findings differ from the markers; got:\n{details}"
+    repeated = [k for k, n in Counter((f.rule, str(f.location), f.message) for f in result.findings).items() if n > 1]
+    assert not repeated, f"the same finding is reported more than once: {repeated}"
     for entry in expected:
         if entry.message is None:
             continue
         messages = [f.message for f in result.findings
                     if (f.rule, f.location.file, f.location.line) == (entry.rule, entry.file, entry.line)]
         assert any(entry.message in m for m in messages), (entry, messages)
+    for entry in expected:
+        if entry.severity is not None:
+            severities = {str(f.severity) for f in result.findings
+                          if (f.rule, f.location.file, f.location.line) == (entry.rule, entry.file, entry.line)}
+            assert severities == {entry.severity}, (entry, severities)
 
 
 @pytest.mark.parametrize("rule", REGISTRY, ids=[r.name for r in REGISTRY])
