@@ -84,7 +84,9 @@ def discover(workspace: Workspace, paths: list[Path]) -> list[str]:
                 continue
             if templates and name.startswith(templates):
                 continue
-        if workspace.relative(workspace.root / name) is None or not workspace.is_file(name):
+        # git lists no file under a symlinked directory and the walk follows
+        # none, so only the file itself can be a link that leaves the root.
+        if workspace.is_symlink(name) and not workspace.stays_inside(name) or not workspace.is_file(name):
             continue  # a symlink out of the root, or a file deleted but still in the index
         selected.append(name)
     return selected

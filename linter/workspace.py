@@ -33,6 +33,7 @@ class Workspace:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._files: dict[str, SourceFile] = {}
+        self._inside: dict[str, bool] = {}
 
     @property
     def files(self) -> dict[str, SourceFile]:
@@ -54,8 +55,17 @@ class Workspace:
         joined = posixpath.normpath(posixpath.join(directory, entry))
         if joined == ".." or joined.startswith("../") or posixpath.isabs(joined):
             return None
-        real = self.relative(self.root / joined)
-        return None if real is None else joined
+        return joined if self.stays_inside(joined) else None
+
+    def stays_inside(self, path: str) -> bool:
+        """Whether `path` (relative) is inside the root once symlinks are resolved."""
+        known = self._inside.get(path)
+        if known is None:
+            known = self._inside[path] = self.relative(self.root / path) is not None
+        return known
+
+    def is_symlink(self, path: str) -> bool:
+        return os.path.islink(self.root / path)
 
     def is_file(self, path: str) -> bool:
         return (self.root / path).is_file()
