@@ -38,8 +38,9 @@ def lint(root: Path, paths: Sequence[Path], rules: Sequence[Rule]) -> Result:
     with _no_cyclic_gc():
         for path in files:
             workspace.load(path)
-        targets = build_targets(workspace, files)
-        repository = Repository(workspace.files, [build_cluster(target) for target in targets])
+        targets, render_problems = build_targets(workspace, files)
+        repository = Repository(workspace.files, [build_cluster(target) for target in targets],
+                                render_problems)
         found: list[Finding] = []
         errors: list[str] = []
         for rule in rules:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from linter.addresses import Entry, is_unresolved, parse_entry
 from linter.finding import Location
 from linter.loader import SourceFile
-from linter.render import Target
+from linter.render import RenderProblem, Target
 from linter.resource import Resource
 from linter.selectors import LabelSelector, parse_selector
 from linter.yamlpos import YMap, YSeq
@@ -237,3 +237,4 @@ class Repository:
 
     files: dict[str, SourceFile]
     clusters: list[Cluster]
+    render_problems: list[RenderProblem] = field(default_factory=list)

@@ -8,6 +8,9 @@ The Kustomize subset here follows local `resources`, `bases` and
 `components` recursively and applies `namespace`; remote resources are not
 fetched. Patches, generators and the other transformers are not evaluated
 yet: the renderer is a module of its own so that it can grow.
+
+What cannot be followed (a missing path, a path out of the repository, a
+cycle, a remote URL) becomes a `RenderProblem` at the line that names it.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import posixpath
 from dataclasses import dataclass, field
 
 from linter.discover import KUSTOMIZATION_NAMES
+from linter.finding import Location
 from linter.resource import Resource, resources_in
 from linter.workspace import Workspace
-from linter.yamlpos import YMap
+from linter.yamlpos import YMap, YSeq
 
 LOOSE_TARGET = "(loose files)"
 
@@ -32,6 +36,22 @@ CLUSTER_SCOPED_KINDS = frozenset((
 ))
 
 _INCLUDE_FIELDS = ("resources", "bases", "components")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderProblem:
+    message: str
+    location: Location
+    remote: bool = False  # a remote resource, skipped (not an error)
+
+
+@dataclass(frozen=True, slots=True)
+class Include:
+    """One entry of `resources`, `bases` or `components`."""
+
+    entry: str
+    location: Location
+    remote: bool
 
 
 @dataclass(slots=True)
@@ -60,45 +80,60 @@ class KustomizeRenderer:
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._built: dict[str, tuple[list[Resource], set[str]]] = {}
+        self.problems: dict[tuple[Location, str], RenderProblem] = {}
 
     def included_dirs(self, kustomization: str) -> list[str]:
         """Local directories a kustomization file includes."""
         directory = posixpath.dirname(kustomization) or "."
         found = []
-        for entry in self._entries(kustomization):
-            path = self.workspace.join(directory, entry)
+        for include in self._includes(kustomization):
+            path = None if include.remote else self.workspace.join(directory, include.entry)
             if path is not None and self.workspace.is_dir(path):
                 found.append(path)
         return found
 
-    def _entries(self, kustomization: str) -> list[str]:
+    def _includes(self, kustomization: str) -> list[Include]:
         source = self.workspace.load(kustomization)
         spec = source.documents[0].value if source.documents else None
         if not isinstance(spec, YMap):
             return []
-        entries: list[str] = []
+        includes: list[Include] = []
         for name in _INCLUDE_FIELDS:
             listed = spec.get(name)
-            if isinstance(listed, list):
-                entries.extend(e for e in listed if isinstance(e, str) and not is_remote(e))
-        return entries
+            if isinstance(listed, YSeq):
+                includes.extend(Include(entry, listed.item_location(index), is_remote(entry))
+                                for index, entry in enumerate(listed) if isinstance(entry, str))
+        return includes
+
+    def _problem(self, message: str, location: Location, remote: bool = False) -> None:
+        self.problems.setdefault((location, message), RenderProblem(message, location, remote))
 
     def build(self, directory: str, _stack: tuple[str, ...] = ()) -> tuple[list[Resource], set[str]]:
         """The objects a kustomization directory renders, and the files read."""
         if directory in self._built:
             return self._built[directory]
-        if directory in _stack:  # a cycle; reported by the Kustomize issue's rules
-            return [], set()
         kustomization = kustomization_file(self.workspace, directory)
         if kustomization is None:
             return [], set()
         resources: list[Resource] = []
         files = {kustomization}
-        for entry in self._entries(kustomization):
-            path = self.workspace.join(directory, entry)
+        for include in self._includes(kustomization):
+            if include.remote:
+                self._problem(f'remote resource "{include.entry}" is not fetched: its objects are not linted',
+                              include.location, remote=True)
+                continue
+            path = self.workspace.join(directory, include.entry)
             if path is None:
-                continue  # leaves the repository root: never read
-            if self.workspace.is_dir(path):
+                self._problem(f'"{include.entry}" leaves the repository root: it is never read',
+                              include.location)
+            elif path in (*_stack, directory):
+                self._problem(f'"{include.entry}" includes a kustomization that includes this one '
+                              "(a cycle): kustomize refuses to build it", include.location)
+            elif self.workspace.is_dir(path):
+                if kustomization_file(self.workspace, path) is None:
+                    self._problem(f'"{include.entry}" is a directory without a kustomization.yaml: '
+                                  "kustomize refuses to build it", include.location)
+                    continue
                 child, child_files = self.build(path, (*_stack, directory))
                 resources.extend(child)
                 files |= child_files
@@ -106,6 +141,9 @@ class KustomizeRenderer:
                 files.add(path)
                 for document in self.workspace.load(path).documents:
                     resources.extend(resources_in(document.value, path))
+            else:
+                self._problem(f'"{include.entry}" does not exist: kustomize refuses to build it',
+                              include.location)
         spec = self.workspace.load(kustomization).documents
         config = spec[0].value if spec else None
         if isinstance(config, YMap) and isinstance(config.get("namespace"), str) and config["namespace"]:
@@ -126,8 +164,9 @@ def _with_namespace(resource: Resource, kustomization: YMap, path: str) -> Resou
     return Resource(data, resource.file)
 
 
-def build_targets(workspace: Workspace, files: list[str]) -> list[Target]:
-    """One target per Kustomize root among `files`, plus the loose files."""
+def build_targets(workspace: Workspace, files: list[str]) -> tuple[list[Target], list[RenderProblem]]:
+    """One target per Kustomize root among `files`, plus the loose files,
+    and what could not be rendered."""
     renderer = KustomizeRenderer(workspace)
     kustomizations = [f for f in files if posixpath.basename(f) in KUSTOMIZATION_NAMES]
     directories = {posixpath.dirname(k) or ".": k for k in kustomizations}
@@ -148,4 +187,4 @@ def build_targets(workspace: Workspace, files: list[str]) -> list[Target]:
             for document in workspace.load(path).documents:
                 loose.extend(resources_in(document.value, path))
         targets.append(Target(LOOSE_TARGET, loose, set(loose_files)))
-    return targets
+    return targets, list(renderer.problems.values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from linter.rule import Rule
+from rules.kustomize import KustomizeError, KustomizeRemoteSkipped
 from rules.advertisements import AdvertisementUnknownPool, PoolNotAdvertised
 from rules.namespace import WrongNamespace
 from rules.pools import PoolAddressInvalid, PoolEmpty, PoolHostBits, PoolOverlap, PoolRangeInvalid
@@ -10,6 +11,8 @@ from rules.syntax import YamlSyntax
 
 REGISTRY: tuple[Rule, ...] = (
     YamlSyntax(),
+    KustomizeError(),
+    KustomizeRemoteSkipped(),
     PoolAddressInvalid(),
     PoolRangeInvalid(),
     PoolHostBits(),

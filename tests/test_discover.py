@@ -37,7 +37,9 @@ def test_a_kustomize_resource_through_a_symlinked_directory_is_not_read(tmp_path
     (repo / "vendored").symlink_to(outside, target_is_directory=True)
     (repo / "kustomization.yaml").write_text("resources:\n  - vendored/pool.yaml\n")
     result = lint(repo, [repo], REGISTRY)
-    assert [f.rule for f in result.findings] == []
+    # Only the refusal is reported; the pool behind the link is never read.
+    assert [(f.rule, f.location.line) for f in result.findings] == [("kustomize-error", 2)]
+    assert "leaves the repository root" in result.findings[0].message
 
 
 def test_a_symlink_inside_the_root_is_followed(tmp_path: Path) -> None:
