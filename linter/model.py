@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from linter.addresses import Entry, is_unresolved, parse_entry
 from linter.finding import Location
 from linter.loader import SourceFile
-from linter.render import RenderProblem, Target
+from linter.render import Target
+from linter.resource import RenderProblem
 from linter.resource import Resource
 from linter.selectors import LabelSelector, parse_selector
 from linter.yamlpos import YMap, YSeq

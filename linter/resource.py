@@ -9,6 +9,15 @@ from linter.yamlpos import YMap
 
 
 @dataclass(frozen=True, slots=True)
+class RenderProblem:
+    """Something a target includes that could not be rendered as written."""
+
+    message: str
+    location: Location
+    kind: str = "error"  # "error" (kustomize-error) or "remote" (kustomize-remote-skipped)
+
+
+@dataclass(frozen=True, slots=True)
 class Resource:
     data: YMap
     file: str

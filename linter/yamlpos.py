@@ -5,9 +5,12 @@ and the renderer treat them as JSON-like data. Each keeps a reference to the
 libyaml node it was built from; a position is looked up on that node only
 when a finding needs one, which keeps the hot path as cheap as a plain load.
 
-A value made by the renderer (a namespace set by a kustomization, later a
-patch) records its own location with `set_location`, which wins over the
-node. That is how a finding points at the patch that set a value.
+A value made by the renderer (a namespace set by a kustomization, a field
+set by a patch) records its own location, which wins over the node:
+`YMap.set_location(key, loc)` for one entry, `YSeq.locations` for every
+item of a sequence the renderer assembled, and `origin` for a container
+that has no node at all (a generated ConfigMap). That is how a finding
+points at the patch that set a value.
 """
 
 from __future__ import annotations
@@ -56,16 +59,19 @@ def _merged_pair(sources: Any, key: object, seen: set[int]) -> tuple[Any, Any] |
 class YMap(dict):  # type: ignore[type-arg]
     """A mapping plus the file and node it came from."""
 
-    __slots__ = ("file", "node", "merged", "overrides")
+    __slots__ = ("file", "node", "merged", "overrides", "origin")
 
-    def __init__(self, file: str = "", node: Any = None) -> None:
+    def __init__(self, file: str = "", node: Any = None, origin: Location | None = None) -> None:
         super().__init__()
         self.file = file
         self.node = node
         self.merged: list[Any] | None = None  # nodes merged in with `<<`
         self.overrides: dict[object, Location] | None = None
+        self.origin = origin  # where a node-less mapping was made
 
     def location(self) -> Location:
+        if self.origin is not None:
+            return self.origin
         if self.node is None:
             return Location(self.file or "<generated>", 1, 1)
         return _to_location(self.file, self.node.start_mark)
@@ -105,7 +111,7 @@ class YMap(dict):  # type: ignore[type-arg]
 
     def shallow_copy(self) -> YMap:
         """A copy that can be changed without touching the original's entries."""
-        copy = YMap(self.file, self.node)
+        copy = YMap(self.file, self.node, self.origin)
         copy.update(self)
         copy.merged = self.merged
         copy.overrides = dict(self.overrides) if self.overrides else None
@@ -115,19 +121,27 @@ class YMap(dict):  # type: ignore[type-arg]
 class YSeq(list):  # type: ignore[type-arg]
     """A sequence plus the file and node it came from."""
 
-    __slots__ = ("file", "node")
+    __slots__ = ("file", "node", "locations", "origin")
 
-    def __init__(self, file: str = "", node: Any = None) -> None:
+    def __init__(self, file: str = "", node: Any = None, origin: Location | None = None) -> None:
         super().__init__()
         self.file = file
         self.node = node
+        # Set when the renderer assembled the items from several places:
+        # one location per item, in order, replacing the node's.
+        self.locations: list[Location] | None = None
+        self.origin = origin
 
     def location(self) -> Location:
+        if self.origin is not None:
+            return self.origin
         if self.node is None:
             return Location(self.file or "<generated>", 1, 1)
         return _to_location(self.file, self.node.start_mark)
 
     def item_location(self, index: int) -> Location:
+        if self.locations is not None:
+            return self.locations[index] if 0 <= index < len(self.locations) else self.location()
         if self.node is None or index >= len(self.node.value):
             return self.location()
         item = self.node.value[index]
@@ -140,3 +154,12 @@ def location_of(value: object, fallback: Location) -> Location:
     if isinstance(value, (YMap, YSeq)):
         return value.location()
     return fallback
+
+
+def plain(value: object) -> object:
+    """`value` as plain dicts and lists, positions dropped (for output and comparison)."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value

@@ -35,7 +35,7 @@ resources: []
 
     def check(self, repository: Repository) -> Iterator[Finding]:
         for problem in repository.render_problems:
-            if not problem.remote:
+            if problem.kind == "error":
                 yield self.finding(problem.message, problem.location)
 
 
@@ -63,7 +63,7 @@ resources: []
 """
 
     def check(self, repository: Repository) -> Iterator[Finding]:
-        remote = sorted((p for p in repository.render_problems if p.remote),
+        remote = sorted((p for p in repository.render_problems if p.kind == "remote"),
                         key=lambda p: (p.location.file, p.location.line, p.location.column))
         seen: set[str] = set()
         for problem in remote:
