@@ -1,9 +1,13 @@
-"""Targets, and the objects each one deploys.
+"""Targets: what each cluster reconciles, and the objects it deploys.
 
-A target is what one cluster gets. For now: each Kustomize root (a
-kustomization no other kustomization includes), and the remaining loose
-files together as one more target. How a kustomization renders lives in
-linter/kustomize.py.
+In order of precedence:
+1. each root Flux `Kustomization` / Argo CD `Application` of this
+   repository, with every unit reachable from it (linter/gitops.py);
+2. each Kustomize root (a kustomization no other kustomization includes)
+   that no unit renders (linter/kustomize.py);
+3. the remaining loose files, together.
+A directory a unit renders is evaluated through that unit (with its
+substitutions), never again as a standalone root.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from linter.discover import KUSTOMIZATION_NAMES
+from linter.gitops import GitOpsRenderer, Rendered, is_unit, unit_key, units_in
 from linter.kustomize import KustomizeRenderer
 from linter.resource import RenderProblem, Resource, resources_in
 from linter.workspace import Workspace
@@ -26,27 +31,87 @@ class Target:
     files: set[str] = field(default_factory=set)  # every file that contributed
 
 
+def _file_resources(workspace: Workspace, path: str) -> list[Resource]:
+    return [r for document in workspace.load(path).documents for r in resources_in(document.value, path)]
+
+
+def _gitops_targets(workspace: Workspace, files: list[str], kustomize: KustomizeRenderer,
+                    problems: list[RenderProblem]) -> tuple[list[Target], set[str]]:
+    """One target per root unit; also returns every file the units read."""
+    everything = [r for path in files for r in _file_resources(workspace, path)]
+    gitops = GitOpsRenderer(workspace, kustomize, everything)
+    raw_units = list(units_in(everything))
+    if not raw_units:
+        return [], set()
+    first: dict[tuple[object, ...], Rendered] = {unit_key(u): gitops.render(u) for u in raw_units}
+    read_by_others: dict[str, set[tuple[object, ...]]] = {}
+    for key, rendered in first.items():
+        for path in rendered.files:
+            read_by_others.setdefault(path, set()).add(key)
+    # A unit that renders no path of this repository (a chart, another source)
+    # is an ordinary object of whatever target holds its file.
+    roots = [u for u in raw_units if first[unit_key(u)].paths
+             and not (read_by_others.get(u.file, set()) - {unit_key(u)})]
+    targets: list[Target] = []
+    consumed: set[str] = set()
+    names: set[str] = set()
+    reached: set[tuple[object, ...]] = set()
+    for root in roots:
+        resources: list[Resource] = []
+        target_files: set[str] = set()
+        if root.file not in first[unit_key(root)].files:  # applied by hand, with what shares its file
+            resources.extend(_file_resources(workspace, root.file))
+            target_files.add(root.file)
+        pending, seen = [root], {unit_key(root)}
+        while pending:
+            unit = pending.pop(0)
+            # The root as written; a child as its parent rendered it (substituted).
+            rendered = first[unit_key(unit)] if unit is root else gitops.render(unit)
+            problems.extend(rendered.problems)
+            resources.extend(rendered.resources)
+            target_files |= rendered.files
+            for child in units_in(rendered.resources):
+                if unit_key(child) not in seen:
+                    seen.add(unit_key(child))
+                    pending.append(child)
+        first_path = first[unit_key(root)].paths[:1]
+        name = first_path[0] if first_path else f"{root.kind}/{root.name}"
+        if name in names:
+            name = f"{name} ({root.kind} {root.namespace}/{root.name})"
+        names.add(name)
+        targets.append(Target(name, resources, target_files))
+        consumed |= target_files
+        reached |= seen
+    for unit in raw_units:  # units no root reaches: report what they could not render
+        if unit_key(unit) not in reached:
+            problems.extend(first[unit_key(unit)].problems)
+    return targets, consumed
+
+
 def build_targets(workspace: Workspace, files: list[str]) -> tuple[list[Target], list[RenderProblem]]:
-    """One target per Kustomize root among `files`, plus the loose files,
-    and what could not be rendered."""
-    renderer = KustomizeRenderer(workspace)
+    """The targets among `files`, and what could not be rendered."""
+    kustomize = KustomizeRenderer(workspace)
+    problems: list[RenderProblem] = []
+    targets, consumed = _gitops_targets(workspace, files, kustomize, problems)
     kustomizations = [f for f in files if posixpath.basename(f) in KUSTOMIZATION_NAMES]
     directories = {posixpath.dirname(k) or ".": k for k in kustomizations}
     included: set[str] = set()
     for kustomization in kustomizations:
-        included.update(renderer.included_dirs(kustomization))
-    targets: list[Target] = []
-    consumed: set[str] = set()
+        included.update(kustomize.included_dirs(kustomization))
     for directory in sorted(directories):
-        resources, used = renderer.build(directory)
+        resources, used = kustomize.build(directory)
+        if directory in included or directories[directory] in consumed:
+            continue
         consumed |= used
-        if directory not in included:
-            targets.append(Target(directory, resources, used))
+        targets.append(Target(directory, resources, used))
     loose_files = [f for f in files if f not in consumed and f not in kustomizations]
     if loose_files:
-        loose: list[Resource] = []
-        for path in loose_files:
-            for document in workspace.load(path).documents:
-                loose.extend(resources_in(document.value, path))
+        loose = [r for path in loose_files for r in _file_resources(workspace, path)]
         targets.append(Target(LOOSE_TARGET, loose, set(loose_files)))
-    return targets, list(renderer.problems.values())
+    unique = {(p.location, p.message): p for p in [*kustomize.problems.values(), *problems]}
+    return targets, list(unique.values())
+
+
+def targets_including(targets: list[Target], changed: set[str]) -> list[Target]:
+    """The targets a change to `changed` (relative paths) can affect."""
+    return [target for target in targets if target.files & changed]

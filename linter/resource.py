@@ -14,7 +14,9 @@ class RenderProblem:
 
     message: str
     location: Location
-    kind: str = "error"  # "error" (kustomize-error) or "remote" (kustomize-remote-skipped)
+    # "error" (kustomize-error), "remote" (kustomize-remote-skipped),
+    # "unsupported" or "skipped" (render-skipped), "unresolved" (variable-unresolved)
+    kind: str = "error"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from linter.rule import Rule
-from rules.kustomize import KustomizeError, KustomizeRemoteSkipped
 from rules.advertisements import AdvertisementUnknownPool, PoolNotAdvertised
 from rules.namespace import WrongNamespace
 from rules.pools import PoolAddressInvalid, PoolEmpty, PoolHostBits, PoolOverlap, PoolRangeInvalid
+from rules.rendering import KustomizeError, KustomizeRemoteSkipped, RenderSkipped, VariableUnresolved
 from rules.syntax import YamlSyntax
 
 REGISTRY: tuple[Rule, ...] = (
     YamlSyntax(),
     KustomizeError(),
     KustomizeRemoteSkipped(),
+    RenderSkipped(),
+    VariableUnresolved(),
     PoolAddressInvalid(),
     PoolRangeInvalid(),
     PoolHostBits(),
