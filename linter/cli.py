@@ -126,6 +126,36 @@ def _write_atomically(path: Path, write: object) -> None:
         _fail(f"cannot write {path}: {error.strerror}")
 
 
+@main.command()
+@click.argument("target")
+@click.option("--provenance", is_flag=True, help="Add a comment per field saying which file and line set it.")
+def render(target: str, provenance: bool) -> None:
+    """Print the objects TARGET deploys, as a YAML stream.
+
+    TARGET is a target's name as `lint` reports it (a Kustomize root, the path
+    a root Flux Kustomization or Argo CD Application renders) or any
+    Kustomize directory of the repository, relative to the repository root.
+    """
+    from linter.emit import dump
+    from linter.engine import find_target, target_names
+    from linter.workspace import repository_root
+
+    root = repository_root(Path.cwd())
+    path = Path(target)
+    if path.exists():  # a path given relative to the current directory
+        try:
+            target = path.resolve().relative_to(root).as_posix() or "."
+        except ValueError:
+            _fail(f"{target}: outside the repository root {root}")
+    found = find_target(root, target)
+    if found is None:
+        names = target_names(root)
+        known = ", ".join(names[:12]) + (f", ... ({len(names)} in all)" if len(names) > 12 else "")
+        _fail(f'no target "{target}"; the targets are: {known or "none"}')
+        return
+    click.echo(dump(found.resources, provenance), nl=False)
+
+
 @main.command("rules")
 @click.option("--format", "output_format", type=click.Choice(("text", "markdown")), default="text",
               show_default=True)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from linter.discover import discover
 from linter.finding import Finding
 from linter.model import Repository, build_cluster
-from linter.render import build_targets
+from linter.render import Target, build_targets
 from linter.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -93,3 +93,31 @@ def _with_fingerprints(findings: list[Finding], workspace: Workspace) -> list[Fi
         fingerprint = base if counts[base] == 1 else f"{base}:{counts[base]}"
         result.append(dataclasses.replace(finding, fingerprint=fingerprint))
     return result
+
+
+def find_target(root: Path, name: str) -> Target | None:
+    """The target called `name` (a target name or a path relative to the root), rendered.
+
+    A Kustomize directory that is not a root of its own (a base) is rendered
+    on its own.
+    """
+    workspace = Workspace(root)
+    files = discover(workspace, [workspace.root])
+    wanted = name.strip().rstrip("/").removeprefix("./") or "."
+    with _no_cyclic_gc():
+        targets, _ = build_targets(workspace, files)
+        for target in targets:
+            if target.name == wanted:
+                return target
+        from linter.kustomize import KustomizeRenderer, kustomization_file
+
+        if workspace.join(".", wanted) and kustomization_file(workspace, wanted):
+            resources, used = KustomizeRenderer(workspace).build(wanted)
+            return Target(wanted, resources, used)
+    return None
+
+
+def target_names(root: Path) -> list[str]:
+    workspace = Workspace(root)
+    targets, _ = build_targets(workspace, discover(workspace, [workspace.root]))
+    return [target.name for target in targets]
