@@ -99,7 +99,7 @@ def find_target(root: Path, name: str) -> Target | None:
     """The target called `name` (a target name or a path relative to the root), rendered.
 
     A Kustomize directory that is not a root of its own (a base) is rendered
-    on its own.
+    on its own; a plain directory names the one target that deploys it.
     """
     workspace = Workspace(root)
     files = discover(workspace, [workspace.root])
@@ -114,6 +114,11 @@ def find_target(root: Path, name: str) -> Target | None:
         if workspace.join(".", wanted) and kustomization_file(workspace, wanted):
             resources, used = KustomizeRenderer(workspace).build(wanted)
             return Target(wanted, resources, used)
+        # A plain directory a Flux Kustomization or an Argo CD Application renders.
+        prefix = "" if wanted == "." else wanted + "/"
+        holding = [t for t in targets if any(f.startswith(prefix) for f in t.files)]
+        if len(holding) == 1:
+            return holding[0]
     return None
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import base64
 import binascii
 import posixpath
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from linter.appset import expand, is_application_set
 from linter.discover import KUSTOMIZATION_NAMES, YAML_SUFFIXES
 from linter.finding import Location
 from linter.kustomize import CLUSTER_SCOPED_KINDS, KustomizeRenderer, kustomization_file
@@ -32,6 +32,23 @@ ARGO_GROUP = "argoproj.io"
 def is_unit(resource: Resource) -> bool:
     return (resource.group == FLUX_GROUP and resource.kind == "Kustomization") or \
         (resource.group == ARGO_GROUP and resource.kind == "Application")
+
+
+def argo_bucket(resource: Resource) -> str | None:
+    """The target an Argo CD Application deploys into: its destination cluster."""
+    if resource.group != ARGO_GROUP or resource.kind != "Application":
+        return None
+    destination = resource.spec.get("destination")
+    if not isinstance(destination, YMap):
+        return None
+    name, server = destination.get("name"), destination.get("server")
+    if isinstance(name, str) and name:
+        cluster = "in-cluster" if name == "in-cluster" else name
+    elif isinstance(server, str) and server:
+        cluster = "in-cluster" if server.rstrip("/") == "https://kubernetes.default.svc" else server
+    else:
+        return None
+    return f"argocd:{cluster}"
 
 
 def unit_key(resource: Resource) -> tuple[str, str, str | None, str | None]:
@@ -60,6 +77,7 @@ class GitOpsRenderer:
         self.workspace = workspace
         self.kustomize = kustomize
         self.repository = repository  # every object of every file: where substituteFrom looks
+        self.problems: list[RenderProblem] = []  # from expanding ApplicationSets
 
     # -- plain directories -------------------------------------------------
 
@@ -237,6 +255,18 @@ class GitOpsRenderer:
     def render(self, unit: Resource) -> Rendered:
         return self.render_flux(unit) if unit.group == FLUX_GROUP else self.render_argo(unit)
 
+    def units(self, resources: list[Resource]) -> list[Resource]:
+        """The units among `resources`, with the Applications of ApplicationSets expanded."""
+        found: list[Resource] = []
+        for resource in resources:
+            if is_unit(resource):
+                found.append(resource)
+            elif is_application_set(resource):
+                applications, problems = expand(self.workspace, resource)
+                found.extend(applications)
+                self.problems.extend(problems)
+        return found
+
 
 def _argo_overlay(options: YMap, unit: Resource) -> YMap:
     """Argo CD's `source.kustomize` options as a kustomization."""
@@ -290,7 +320,3 @@ def _default_namespace(resource: Resource, destination: YMap) -> Resource:
     metadata.set_location("namespace", destination.value_location("namespace"))
     data["metadata"] = metadata
     return Resource(data, resource.file)
-
-
-def units_in(resources: list[Resource]) -> Iterator[Resource]:
-    return (r for r in resources if is_unit(r))

@@ -16,7 +16,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from linter.discover import KUSTOMIZATION_NAMES
-from linter.gitops import GitOpsRenderer, Rendered, is_unit, unit_key, units_in
+from linter.gitops import GitOpsRenderer, Rendered, argo_bucket, is_unit, unit_key
 from linter.kustomize import KustomizeRenderer
 from linter.resource import RenderProblem, Resource, resources_in
 from linter.workspace import Workspace
@@ -35,13 +35,18 @@ def _file_resources(workspace: Workspace, path: str) -> list[Resource]:
     return [r for document in workspace.load(path).documents for r in resources_in(document.value, path)]
 
 
+def _generated(unit: Resource) -> bool:
+    return unit.data.node is None
+
+
 def _gitops_targets(workspace: Workspace, files: list[str], kustomize: KustomizeRenderer,
                     problems: list[RenderProblem]) -> tuple[list[Target], set[str]]:
     """One target per root unit; also returns every file the units read."""
     everything = [r for path in files for r in _file_resources(workspace, path)]
     gitops = GitOpsRenderer(workspace, kustomize, everything)
-    raw_units = list(units_in(everything))
+    raw_units = gitops.units(everything)
     if not raw_units:
+        problems.extend(gitops.problems)
         return [], set()
     first: dict[tuple[object, ...], Rendered] = {unit_key(u): gitops.render(u) for u in raw_units}
     read_by_others: dict[str, set[tuple[object, ...]]] = {}
@@ -52,40 +57,47 @@ def _gitops_targets(workspace: Workspace, files: list[str], kustomize: Kustomize
     # is an ordinary object of whatever target holds its file.
     roots = [u for u in raw_units if first[unit_key(u)].paths
              and not (read_by_others.get(u.file, set()) - {unit_key(u)})]
-    targets: list[Target] = []
+    buckets: dict[str, Target] = {}
     consumed: set[str] = set()
-    names: set[str] = set()
     reached: set[tuple[object, ...]] = set()
+
+    def into(name: str, resources: list[Resource], files: set[str]) -> None:
+        target = buckets.setdefault(name, Target(name, []))
+        target.resources.extend(resources)
+        target.files |= files
+        consumed.update(files)
+
     for root in roots:
-        resources: list[Resource] = []
-        target_files: set[str] = set()
+        paths = first[unit_key(root)].paths
+        home = argo_bucket(root) or (paths[0] if paths else f"{root.kind}/{root.name}")
+        if home in buckets and root.group != "argoproj.io":
+            home = f"{home} ({root.kind} {root.namespace}/{root.name})"
         if root.file not in first[unit_key(root)].files:  # applied by hand, with what shares its file
-            resources.extend(_file_resources(workspace, root.file))
-            target_files.add(root.file)
-        pending, seen = [root], {unit_key(root)}
+            into(home, _file_resources(workspace, root.file), {root.file})
+        pending, seen = [(root, home)], {unit_key(root)}
         while pending:
-            unit = pending.pop(0)
+            unit, parent_home = pending.pop(0)
             # The root as written; a child as its parent rendered it (substituted).
             rendered = first[unit_key(unit)] if unit is root else gitops.render(unit)
             problems.extend(rendered.problems)
-            resources.extend(rendered.resources)
-            target_files |= rendered.files
-            for child in units_in(rendered.resources):
+            # Argo CD deploys to the Application's destination; Flux to its own cluster.
+            unit_home = argo_bucket(unit) or parent_home
+            if _generated(unit):  # made by an ApplicationSet: in no file's objects
+                into(unit_home, [unit], set())
+            into(unit_home, rendered.resources, rendered.files)
+            for child in gitops.units(rendered.resources):
                 if unit_key(child) not in seen:
                     seen.add(unit_key(child))
-                    pending.append(child)
-        first_path = first[unit_key(root)].paths[:1]
-        name = first_path[0] if first_path else f"{root.kind}/{root.name}"
-        if name in names:
-            name = f"{name} ({root.kind} {root.namespace}/{root.name})"
-        names.add(name)
-        targets.append(Target(name, resources, target_files))
-        consumed |= target_files
+                    pending.append((child, unit_home))
         reached |= seen
     for unit in raw_units:  # units no root reaches: report what they could not render
         if unit_key(unit) not in reached:
             problems.extend(first[unit_key(unit)].problems)
-    return targets, consumed
+            bucket = argo_bucket(unit)
+            if bucket and _generated(unit):
+                into(bucket, [unit], set())
+    problems.extend(gitops.problems)
+    return list(buckets.values()), consumed
 
 
 def build_targets(workspace: Workspace, files: list[str]) -> tuple[list[Target], list[RenderProblem]]:
@@ -109,7 +121,26 @@ def build_targets(workspace: Workspace, files: list[str]) -> tuple[list[Target],
         loose = [r for path in loose_files for r in _file_resources(workspace, path)]
         targets.append(Target(LOOSE_TARGET, loose, set(loose_files)))
     unique = {(p.location, p.message): p for p in [*kustomize.problems.values(), *problems]}
-    return targets, list(unique.values())
+    return _by_destination(targets), list(unique.values())
+
+
+def _by_destination(targets: list[Target]) -> list[Target]:
+    """Move each Argo CD Application to the target of its destination cluster,
+    when Argo CD deploys something of this repository there: an Application
+    installing MetalLB belongs with that cluster's pools."""
+    by_name = {target.name: target for target in targets}
+    for target in targets:
+        keep: list[Resource] = []
+        for resource in target.resources:
+            bucket = argo_bucket(resource) if is_unit(resource) else None
+            destination = by_name.get(bucket) if bucket else None
+            if destination is None or destination is target:
+                keep.append(resource)
+                continue
+            destination.resources.append(resource)
+            destination.files.add(resource.file)
+        target.resources = keep
+    return [t for t in targets if t.resources or t.name == LOOSE_TARGET and t.files]
 
 
 def targets_including(targets: list[Target], changed: set[str]) -> list[Target]:

@@ -13,9 +13,11 @@ annotations, initContainers and the sidecars' command/args/ports.
 
 Every value below was read from `metallb/metallb` at the tag it is listed
 under: `config/manifests/metallb-{native,frr,frr-k8s}.yaml` (v0.13.0+) and
-`manifests/{metallb,metallb-frr,namespace}.yaml` (v0.12.x); `kubectl kustomize`
-of `config/native`, `config/frr` and `config/frr-k8s` gives the same values
-for these fields at v0.13.0-v0.16.1.
+`manifests/{metallb,metallb-frr,namespace}.yaml` (v0.12.x). The model was
+checked field by field against those files and against `kubectl kustomize`
+of `manifests/`, `config/{native,frr,frr-k8s,frr-k8s-external}` at every tag
+v0.12.0-v0.16.1 and at main 7938d3f (frr-k8s built with metallb/frr-k8s at
+the ref config/frr-k8s pins).
 
 Findings about a modelled object point at the kustomization line naming the
 URL: every mapping and sequence here carries it as its origin.
@@ -23,6 +25,7 @@ URL: every mapping and sequence here carries it as its origin.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -127,10 +130,6 @@ class Upstream:
     image_tag: str  # tag of quay.io/metallb/{speaker,controller}
     pinned: bool  # False for main, a branch, a commit: what it deploys can change
 
-    @property
-    def legacy(self) -> bool:
-        return self.version < (0, 13, 0)
-
 
 _VERSION = re.compile(r"v(\d+)\.(\d+)\.(\d+)")
 
@@ -149,15 +148,17 @@ def _classify(ref: str, legacy_path: bool) -> tuple[Version, str, bool] | None:
     if match := re.fullmatch(r"v(\d+)\.(\d+)", name):
         line = _LINE_LATEST.get((int(match[1]), int(match[2])))
         return (line, "v%d.%d.%d" % line, False) if line else None
-    if legacy_path:
-        return None  # manifests/ is gone from main; an arbitrary commit could be any era
+    if legacy_path or re.match(r"v?\d+\.\d+", name):
+        # manifests/ is gone from main and a commit could be of any era; a
+        # version-like ref that is no release tag (`0.14.8`, `v0.14.8-rc1`) names nothing known.
+        return None
     # main, the default branch, another branch or a commit: modelled as main HEAD.
     return LATEST, "main", False
 
 
 def _split_ref(query: str) -> str:
     values = parse_qs(query)
-    # kustomize: `version` is an alias of `ref`, and `ref` wins (examples/remoteBuild.md).
+    # kustomize: `version` is an alias of `ref`, and `ref` wins (kustomize docs, "remote targets").
     return (values.get("ref") or values.get("version") or [""])[0]
 
 
@@ -315,9 +316,11 @@ def model(up: Upstream) -> list[dict[str, Any]]:
     if up.flavour == "frr-k8s":
         objects.append(_frr_k8s_daemon(facts))
     objects.append(_workload(up, facts, "speaker"))
+    if up.version < (0, 13, 0):
+        objects.reverse()  # manifests/metallb.yaml@v0.12.1 lists the speaker first
     # v0.12's metallb.yaml has no Namespace (it is namespace.yaml); every later manifest starts with it.
     with_namespace = not up.path.startswith("manifests/")
-    return [namespace, *objects] if with_namespace else objects
+    return copy.deepcopy([namespace, *objects] if with_namespace else objects)  # the table stays intact
 
 
 def _positioned(value: Any, file: str, location: Location) -> Any:
