@@ -76,6 +76,28 @@ class _PyComposer(
         _Resolver.__init__(self)
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+
+
+def _resolve(self: Any, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
+    """BaseResolver.resolve without path resolvers or wildcard lists: the C
+    composer calls it once per node, so it is on the hot path of every load."""
+    if kind is ScalarNode:
+        if implicit[0]:
+            for tag, regexp in _IMPLICIT.get(value[:1], ()):
+                if regexp.match(value):
+                    return tag
+        return _STR_TAG
+    return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
+
+
+_IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+    first: list(resolvers) for first, resolvers in _Resolver.yaml_implicit_resolvers.items()
+}
+_Resolver.resolve = _resolve  # type: ignore[method-assign, assignment]
+
 if _CParser is not None:
 
     class _Composer(_CParser, _Resolver):  # type: ignore[misc, valid-type]
@@ -92,6 +114,18 @@ else:  # libyaml missing: the pure-Python parser, same interface, slower.
 MAX_C_NESTING = 1000
 _FLOW_BRACKET = re.compile(r"[\[\]{}]")
 _BLOCK_INDENT = re.compile(r"^([ \t]*)((?:[-?:][ \t]+)*)", re.M)
+
+
+def _may_use_c(text: str) -> bool:
+    """Whether libyaml can read `text` without recursing past MAX_C_NESTING.
+
+    A first check at C speed: each block level needs a column more on some
+    line (or one more `- `), each flow level a bracket. Only a file that
+    fails it pays for the finer `_nesting_bound`.
+    """
+    longest = max(map(len, text.splitlines()), default=0)
+    brackets = text.count("[") + text.count("{")
+    return 2 * longest + 2 * brackets + 1 <= MAX_C_NESTING or _nesting_bound(text) <= MAX_C_NESTING
 
 
 def _nesting_bound(text: str) -> int:
@@ -320,7 +354,7 @@ def _decode(data: bytes, path: str, problems: list[Problem]) -> str | None:
 def load_text(text: str, path: str) -> SourceFile:
     """Parse `text` as the YAML stream of file `path`."""
     source = SourceFile(path, text)
-    composer = _Composer if _Composer is _PyComposer or _nesting_bound(text) <= MAX_C_NESTING else _PyComposer
+    composer = _Composer if _Composer is _PyComposer or _may_use_c(text) else _PyComposer
     counts_bytes = composer is not _PyComposer  # libyaml reports byte offsets
     try:
         # The pure-Python reader checks every character up front, here.
