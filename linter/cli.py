@@ -18,6 +18,7 @@ import click
 from linter import __version__
 
 if TYPE_CHECKING:
+    from linter.config import Config
     from linter.engine import Result
 
 _SEVERITIES = ("error", "warning", "info")
@@ -70,12 +71,14 @@ def main() -> None:
               help="Output format; repeat with --output to write several.")
 @click.option("--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="File for the format given at the same position (default: stdout).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (default: .metallb-lint.yaml or [tool.metallb-lint] in pyproject.toml).")
 @click.option("--fail-on", type=click.Choice(_SEVERITIES), default="error", show_default=True,
               help="Exit 1 when a finding is at least this severe.")
 @click.option("--quiet", "-q", is_flag=True, help="Findings only, no summary line.")
 @click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR).")
 def lint(paths: tuple[Path, ...], formats: tuple[str, ...], outputs: tuple[Path, ...],
-         fail_on: str, quiet: bool, no_color: bool) -> None:
+         config_file: Path | None, fail_on: str, quiet: bool, no_color: bool) -> None:
     """Lint PATHS (files or directories; default: the current directory)."""
     from linter.discover import DiscoveryError
     from linter.engine import lint as run_lint
@@ -86,8 +89,9 @@ def lint(paths: tuple[Path, ...], formats: tuple[str, ...], outputs: tuple[Path,
     if len(outputs) > max(len(formats), 1):
         _fail("each --output needs a --format before it")
     root = repository_root(Path.cwd())
+    config = _load_config(root, config_file)
     try:
-        result = run_lint(root, list(paths) or [Path.cwd()], REGISTRY)
+        result = run_lint(root, list(paths) or [Path.cwd()], REGISTRY, config)
     except DiscoveryError as error:
         _fail(str(error))
         return
@@ -98,6 +102,20 @@ def lint(paths: tuple[Path, ...], formats: tuple[str, ...], outputs: tuple[Path,
         sys.exit(2)
     threshold = Severity.parse(fail_on)
     sys.exit(1 if any(f.severity >= threshold for f in result.findings) else 0)
+
+
+def _load_config(root: Path, config_file: Path | None) -> Config:
+    from linter.config import ConfigError, load_config
+    from rules import REGISTRY
+
+    if config_file is not None and not config_file.is_file():
+        _fail(f"{config_file}: no such configuration file")
+    names = {key: rule.code for rule in REGISTRY for key in (rule.code, rule.name)}
+    try:
+        return load_config(root, config_file, names)
+    except ConfigError as error:
+        _fail(str(error))
+        raise  # unreachable: _fail exits
 
 
 def _write_reports(result: Result, formats: tuple[str, ...], outputs: tuple[Path, ...],
@@ -129,7 +147,9 @@ def _write_atomically(path: Path, write: object) -> None:
 @main.command()
 @click.argument("target")
 @click.option("--provenance", is_flag=True, help="Add a comment per field saying which file and line set it.")
-def render(target: str, provenance: bool) -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (declared targets).")
+def render(target: str, provenance: bool, config_file: Path | None) -> None:
     """Print the objects TARGET deploys, as a YAML stream.
 
     TARGET is a target's name as `lint` reports it (a Kustomize root, the path
@@ -141,15 +161,16 @@ def render(target: str, provenance: bool) -> None:
     from linter.workspace import repository_root
 
     root = repository_root(Path.cwd())
+    config = _load_config(root, config_file)
     path = Path(target)
     if path.exists():  # a path given relative to the current directory
         try:
             target = path.resolve().relative_to(root).as_posix() or "."
         except ValueError:
             _fail(f"{target}: outside the repository root {root}")
-    found = find_target(root, target)
+    found = find_target(root, target, config)
     if found is None:
-        names = target_names(root)
+        names = target_names(root, config)
         known = ", ".join(names[:12]) + (f", ... ({len(names)} in all)" if len(names) > 12 else "")
         _fail(f'no target "{target}"; the targets are: {known or "none"}')
         return

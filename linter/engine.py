@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from linter.config import Config
 from linter.discover import discover
 from linter.finding import Finding
 from linter.model import Repository, build_cluster
@@ -28,17 +29,18 @@ class Result:
     errors: tuple[str, ...] = ()  # internal errors: a bug in a rule, never a user's mistake
 
 
-def lint(root: Path, paths: Sequence[Path], rules: Sequence[Rule]) -> Result:
-    """Lint `paths` (inside `root`) with `rules`.
+def lint(root: Path, paths: Sequence[Path], rules: Sequence[Rule], config: Config | None = None) -> Result:
+    """Lint `paths` (inside `root`) with `rules`, as `config` says.
 
     Raises DiscoveryError for a path that does not exist or leaves the root.
     """
+    config = config or Config()
     workspace = Workspace(root)
     files = discover(workspace, list(paths) or [workspace.root])
     with _no_cyclic_gc():
         for path in files:
             workspace.load(path)
-        targets, render_problems = build_targets(workspace, files)
+        targets, render_problems = build_targets(workspace, files, config.targets)
         repository = Repository(workspace.files, [build_cluster(target) for target in targets],
                                 render_problems)
         found: list[Finding] = []
@@ -49,7 +51,7 @@ def lint(root: Path, paths: Sequence[Path], rules: Sequence[Rule]) -> Result:
             except Exception as error:  # noqa: BLE001 - one broken rule must not hide the others
                 errors.append(f"internal error in rule {rule.name} ({rule.code}): "
                               f"{type(error).__name__}: {error}")
-        findings = _unique(found)
+        findings = config.apply(_unique(found))
         findings.sort(key=Finding.sort_key)
         fingerprinted = _with_fingerprints(findings, workspace)
     return Result(tuple(fingerprinted), len(files), len(targets), tuple(errors))
@@ -98,7 +100,7 @@ def _with_fingerprints(findings: list[Finding], workspace: Workspace) -> list[Fi
     return result
 
 
-def find_target(root: Path, name: str) -> Target | None:
+def find_target(root: Path, name: str, config: Config | None = None) -> Target | None:
     """The target called `name` (a target name or a path relative to the root), rendered.
 
     A Kustomize directory that is not a root of its own (a base) is rendered
@@ -108,7 +110,7 @@ def find_target(root: Path, name: str) -> Target | None:
     files = discover(workspace, [workspace.root])
     wanted = name.strip().rstrip("/").removeprefix("./") or "."
     with _no_cyclic_gc():
-        targets, _ = build_targets(workspace, files)
+        targets, _ = build_targets(workspace, files, (config or Config()).targets)
         for target in targets:
             if target.name == wanted:
                 return target
@@ -125,7 +127,7 @@ def find_target(root: Path, name: str) -> Target | None:
     return None
 
 
-def target_names(root: Path) -> list[str]:
+def target_names(root: Path, config: Config | None = None) -> list[str]:
     workspace = Workspace(root)
-    targets, _ = build_targets(workspace, discover(workspace, [workspace.root]))
+    targets, _ = build_targets(workspace, discover(workspace, [workspace.root]), (config or Config()).targets)
     return [target.name for target in targets]

@@ -81,6 +81,10 @@ class GitOpsRenderer:
 
     # -- plain directories -------------------------------------------------
 
+    def plain_directory(self, path: str, rendered: Rendered) -> list[Resource]:
+        """Every manifest under `path`, as Flux reads a path with no kustomization."""
+        return self._directory(path, True, rendered)
+
     def _directory(self, path: str, recurse: bool, rendered: Rendered) -> list[Resource]:
         """Manifests of a directory without a kustomization, as Flux or Argo CD read them."""
         resources: list[Resource] = []

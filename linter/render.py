@@ -13,11 +13,14 @@ substitutions), never again as a standalone root.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from linter.discover import KUSTOMIZATION_NAMES
 from linter.gitops import GitOpsRenderer, Rendered, argo_bucket, is_unit, unit_key
-from linter.kustomize import KustomizeRenderer
+from linter.config import DeclaredTarget
+from linter.finding import Location
+from linter.kustomize import KustomizeRenderer, kustomization_file
 from linter.resource import RenderProblem, Resource, resources_in
 from linter.workspace import Workspace
 
@@ -100,10 +103,53 @@ def _gitops_targets(workspace: Workspace, files: list[str], kustomize: Kustomize
     return list(buckets.values()), consumed
 
 
-def build_targets(workspace: Workspace, files: list[str]) -> tuple[list[Target], list[RenderProblem]]:
-    """The targets among `files`, and what could not be rendered."""
+def _declared_targets(workspace: Workspace, declared: Sequence[DeclaredTarget], files: list[str],
+                      kustomize: KustomizeRenderer, problems: list[RenderProblem]) -> list[Target]:
+    """The targets the configuration declares: what their paths render, and the
+    Flux Kustomizations / Argo CD Applications found there, followed."""
+    everything = [r for path in files for r in _file_resources(workspace, path)]
+    gitops = GitOpsRenderer(workspace, kustomize, everything)
+    targets = []
+    for entry in declared:
+        target = Target(entry.name, [])
+        for path in entry.paths:
+            directory = workspace.join(".", path.strip().lstrip("/"))
+            if directory is None or not workspace.is_dir(directory):
+                problems.append(RenderProblem(f'target "{entry.name}": path "{path}" is not a directory of '
+                                              "this repository", Location(".metallb-lint.yaml", 1, 1)))
+                continue
+            if kustomization_file(workspace, directory):
+                resources, used = kustomize.build(directory)
+            else:
+                rendered = Rendered()
+                resources, used = gitops.plain_directory(directory, rendered), rendered.files
+            target.resources.extend(resources)
+            target.files |= used
+        pending, seen = gitops.units(target.resources), set()
+        while pending:
+            unit = pending.pop(0)
+            if unit_key(unit) in seen:
+                continue
+            seen.add(unit_key(unit))
+            rendered = gitops.render(unit)
+            problems.extend(rendered.problems)
+            target.resources.extend(rendered.resources)
+            target.files |= rendered.files
+            pending.extend(gitops.units(rendered.resources))
+        targets.append(target)
+    problems.extend(gitops.problems)
+    return targets
+
+
+def build_targets(workspace: Workspace, files: list[str],
+                  declared: Sequence[DeclaredTarget] = ()) -> tuple[list[Target], list[RenderProblem]]:
+    """The targets among `files` (or the declared ones), and what could not be rendered."""
     kustomize = KustomizeRenderer(workspace)
     problems: list[RenderProblem] = []
+    if declared:  # the configuration replaces discovery
+        targets = _declared_targets(workspace, declared, files, kustomize, problems)
+        unique = {(p.location, p.message): p for p in [*kustomize.problems.values(), *problems]}
+        return targets, list(unique.values())
     targets, consumed = _gitops_targets(workspace, files, kustomize, problems)
     kustomizations = [f for f in files if posixpath.basename(f) in KUSTOMIZATION_NAMES]
     directories = {posixpath.dirname(k) or ".": k for k in kustomizations}
