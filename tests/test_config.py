@@ -115,3 +115,17 @@ def test_an_explicit_configuration_file_that_does_not_exist_is_exit_2(repo: Path
     result = CliRunner().invoke(main, ["lint", "--config", "nowhere.yaml"])
     assert result.exit_code == 2
     assert "nowhere.yaml: no such configuration file" in result.output
+
+
+def test_the_installed_package_finds_its_schema(repo: Path) -> None:
+    """The schema ships as package data: check it through the installed command."""
+    import shutil
+    import subprocess
+
+    command = shutil.which("metallb-lint")
+    if command is None:
+        pytest.skip("the metallb-lint console script is not installed (pip install .)")
+    (repo / ".metallb-lint.yaml").write_text("rules:\n  pool-overlap: {severity: fatal}\n")
+    result = subprocess.run([command, "lint"], cwd=repo, capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert "rules.pool-overlap.severity: 'fatal' is not one of" in result.stderr
