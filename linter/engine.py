@@ -114,7 +114,8 @@ def find_target(root: Path, name: str, config: Config | None = None) -> Target |
         for target in targets:
             if target.name == wanted:
                 return target
-        from linter.kustomize import KustomizeRenderer, kustomization_file
+        from linter.kustomization import kustomization_file
+        from linter.kustomize import KustomizeRenderer
 
         if workspace.join(".", wanted) and kustomization_file(workspace, wanted):
             resources, used = KustomizeRenderer(workspace).build(wanted)

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from linter.appset import expand, is_application_set
 from linter.discover import KUSTOMIZATION_NAMES, YAML_SUFFIXES
 from linter.finding import Location
-from linter.kustomize import CLUSTER_SCOPED_KINDS, KustomizeRenderer, kustomization_file
+from linter.kschema import CLUSTER_SCOPED_KINDS
+from linter.kustomization import kustomization_file
+from linter.kustomize import KustomizeRenderer
 from linter.resource import RenderProblem, Resource, resources_in
 from linter.substitute import substitute
 from linter.workspace import Workspace

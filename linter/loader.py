@@ -19,6 +19,7 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from linter.finding import Location
+from linter.nesting import may_use_c
 from linter.yamlpos import YMap, YSeq
 
 # A document may expand aliases to at most this many nodes in total; a
@@ -112,36 +113,6 @@ else:  # libyaml missing: the pure-Python parser, same interface, slower.
 # small file nested a hundred thousand levels deep crashes the interpreter.
 # A file that might nest deeper than this goes to the pure-Python parser.
 MAX_C_NESTING = 1000
-_FLOW_BRACKET = re.compile(r"[\[\]{}]")
-_BLOCK_INDENT = re.compile(r"^([ \t]*)((?:[-?:][ \t]+)*)", re.M)
-
-
-def _may_use_c(text: str) -> bool:
-    """Whether libyaml can read `text` without recursing past MAX_C_NESTING.
-
-    A first check at C speed: each block level needs a column more on some
-    line (or one more `- `), each flow level a bracket. Only a file that
-    fails it pays for the finer `_nesting_bound`.
-    """
-    longest = max(map(len, text.splitlines()), default=0)
-    brackets = text.count("[") + text.count("{")
-    return 2 * longest + 2 * brackets + 1 <= MAX_C_NESTING or _nesting_bound(text) <= MAX_C_NESTING
-
-
-def _nesting_bound(text: str) -> int:
-    """An upper bound of how deep `text` nests; over-estimates only cost speed."""
-    depth = flow = 0
-    for match in _FLOW_BRACKET.finditer(text):
-        if match.group() in "[{":
-            depth += 1
-            flow = max(flow, depth)
-        elif depth:
-            depth -= 1
-    # Each level of a block collection needs one more column, or one more
-    # `- ` / `? ` / `: ` on the line; an indentless sequence adds one per column.
-    block = max((2 * len(indent) + len(indicators) for indent, indicators in _BLOCK_INDENT.findall(text)),
-                default=0)
-    return block + 2 * flow + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,7 +325,7 @@ def _decode(data: bytes, path: str, problems: list[Problem]) -> str | None:
 def load_text(text: str, path: str) -> SourceFile:
     """Parse `text` as the YAML stream of file `path`."""
     source = SourceFile(path, text)
-    composer = _Composer if _Composer is _PyComposer or _may_use_c(text) else _PyComposer
+    composer = _Composer if _Composer is _PyComposer or may_use_c(text, MAX_C_NESTING) else _PyComposer
     counts_bytes = composer is not _PyComposer  # libyaml reports byte offsets
     try:
         # The pure-Python reader checks every character up front, here.

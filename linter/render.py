@@ -20,7 +20,8 @@ from linter.discover import KUSTOMIZATION_NAMES
 from linter.gitops import GitOpsRenderer, Rendered, argo_bucket, is_unit, unit_key
 from linter.config import DeclaredTarget
 from linter.finding import Location
-from linter.kustomize import KustomizeRenderer, kustomization_file
+from linter.kustomization import kustomization_file
+from linter.kustomize import KustomizeRenderer
 from linter.resource import RenderProblem, Resource, resources_in
 from linter.workspace import Workspace
 

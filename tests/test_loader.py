@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from linter import loader
+from linter.nesting import nesting_bound
 from linter.finding import Location
 from linter.loader import MAX_EXPANDED_NODES, SourceFile, load_file, load_text
 from linter.yamlpos import YMap, YSeq, location_of
@@ -361,7 +362,7 @@ def _depth(value: Any) -> int:
 ])
 def test_nesting_bound_is_an_upper_bound(text: str) -> None:
     value = only(text)
-    assert loader._nesting_bound(text) >= _depth(value) >= 1
+    assert nesting_bound(text) >= _depth(value) >= 1
 
 
 def test_a_file_beyond_the_c_nesting_bound_reads_the_same_with_the_python_parser(
@@ -372,8 +373,8 @@ def test_a_file_beyond_the_c_nesting_bound_reads_the_same_with_the_python_parser
 
 
 def test_ordinary_files_stay_well_under_the_c_nesting_bound() -> None:
-    assert loader._nesting_bound(POOL) < 20
-    assert loader._nesting_bound(_billion_laughs()) < 20
+    assert nesting_bound(POOL) < 20
+    assert nesting_bound(_billion_laughs()) < 20
 
 
 def test_moderate_nesting_is_read() -> None:

@@ -1,5 +1,6 @@
-"""linter.patch: kustomize's patch semantics, checked against values written
-here and against the real `kubectl kustomize`, plus provenance."""
+"""Kustomize's patch semantics (linter.strategic_merge, linter.json6902,
+linter.patch_target), checked against values written here and against the
+real `kubectl kustomize`, plus provenance."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from typing import Any
 import pytest
 
 from linter.finding import Location
+from linter.json6902 import is_json6902, json6902
+from linter.kschema import is_cluster_scoped
 from linter.loader import load_text
-from linter.patch import (
-    PatchError, PatchTarget, is_cluster_scoped, is_json6902, json6902, parse_target, strategic_merge,
-    target_matches,
-)
+from linter.patch_target import PatchTarget, parse_target, target_matches
+from linter.patch_tree import PatchError
 from linter.resource import Resource
+from linter.strategic_merge import strategic_merge
 from linter.yamlpos import YMap, plain
 
 
