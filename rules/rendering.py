@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import ClassVar
 
 from linter.finding import Finding, Severity
 from linter.model import Repository
 from linter.rule import Rule
 
-class KustomizeError(Rule):
+class _RenderProblemRule(Rule):
+    """Reports the renderer's problems of the kinds it names, where they were found."""
+
+    kinds: ClassVar[frozenset[str]]
+
+    def check(self, repository: Repository) -> Iterator[Finding]:
+        for problem in repository.render_problems:
+            if problem.kind in self.kinds:
+                yield self.finding(problem.message, problem.location)
+
+
+class KustomizeError(_RenderProblemRule):
     code = "ML002"
     name = "kustomize-error"
     severity = Severity.ERROR
@@ -33,10 +45,7 @@ namespace: metallb-system
 resources: []
 """
 
-    def check(self, repository: Repository) -> Iterator[Finding]:
-        for problem in repository.render_problems:
-            if problem.kind == "error":
-                yield self.finding(problem.message, problem.location)
+    kinds = frozenset({"error"})
 
 
 class KustomizeRemoteSkipped(Rule):
@@ -72,7 +81,7 @@ resources: []
                 yield self.finding(problem.message, problem.location)
 
 
-class RenderSkipped(Rule):
+class RenderSkipped(_RenderProblemRule):
     code = "ML004"
     name = "render-skipped"
     severity = Severity.INFO
@@ -103,13 +112,10 @@ metadata:
   name: metallb-system
 """
 
-    def check(self, repository: Repository) -> Iterator[Finding]:
-        for problem in repository.render_problems:
-            if problem.kind in ("unsupported", "skipped"):
-                yield self.finding(problem.message, problem.location)
+    kinds = frozenset({"unsupported", "skipped"})
 
 
-class VariableUnresolved(Rule):
+class VariableUnresolved(_RenderProblemRule):
     code = "ML005"
     name = "variable-unresolved"
     severity = Severity.INFO
@@ -151,7 +157,4 @@ metadata:
 """
     good_example = bad_example.replace("CLUSTER: prod", "LB_RANGE: 192.168.10.0/28")
 
-    def check(self, repository: Repository) -> Iterator[Finding]:
-        for problem in repository.render_problems:
-            if problem.kind == "unresolved":
-                yield self.finding(problem.message, problem.location)
+    kinds = frozenset({"unresolved"})
