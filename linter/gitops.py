@@ -53,8 +53,10 @@ def argo_bucket(resource: Resource) -> str | None:
     return f"argocd:{cluster}"
 
 
-def unit_key(resource: Resource) -> tuple[str, str, str | None, str | None]:
-    return (resource.group, resource.kind, resource.namespace, resource.name)
+def unit_key(resource: Resource) -> tuple[str, str, str | None, str | None, str]:
+    """Identifies a unit across renders. The file is part of it: every cluster
+    folder of a repository has its own `flux-system/metallb` Kustomization."""
+    return (resource.group, resource.kind, resource.namespace, resource.name, resource.file)
 
 
 @dataclass(slots=True)
