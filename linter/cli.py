@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from linter.engine import Result
 
 _SEVERITIES = ("error", "warning", "info")
-_FORMATS = ("text", "json")  # kept equal to linter.report.FORMAT_NAMES (a test checks)
+_FORMATS = ("text", "json", "sarif", "github", "rdjson", "junit", "markdown")  # kept equal to linter.report.FORMAT_NAMES (a test checks)
 
 
 def _fail(message: str) -> None:
@@ -77,8 +77,13 @@ def main() -> None:
               help="Exit 1 when a finding is at least this severe.")
 @click.option("--quiet", "-q", is_flag=True, help="Findings only, no summary line.")
 @click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR).")
+@click.option("--no-suppressions", is_flag=True,
+              help="Show every finding: ignore suppression comments, annotations and --baseline.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Hide the findings this file lists (written by `metallb-lint baseline`).")
 def lint(paths: tuple[Path, ...], formats: tuple[str, ...], outputs: tuple[Path, ...],
-         config_file: Path | None, fail_on: str, quiet: bool, no_color: bool) -> None:
+         config_file: Path | None, fail_on: str, quiet: bool, no_color: bool,
+         no_suppressions: bool, baseline_file: Path | None) -> None:
     """Lint PATHS (files or directories; default: the current directory)."""
     from linter.discover import DiscoveryError
     from linter.engine import lint as run_lint
@@ -90,12 +95,14 @@ def lint(paths: tuple[Path, ...], formats: tuple[str, ...], outputs: tuple[Path,
         _fail("each --output needs a --format before it")
     root = repository_root(Path.cwd())
     config = _load_config(root, config_file)
+    baseline = _load_baseline(baseline_file) if baseline_file is not None else frozenset()
     try:
-        result = run_lint(root, list(paths) or [Path.cwd()], REGISTRY, config)
+        result = run_lint(root, list(paths) or [Path.cwd()], REGISTRY, config,
+                          suppressions=not no_suppressions, baseline=baseline)
     except DiscoveryError as error:
         _fail(str(error))
         return
-    _write_reports(result, formats or ("text",), outputs, quiet, no_color)
+    _write_reports(result, formats or (_default_format(),), outputs, quiet, no_color)
     for message in result.errors:
         click.echo(f"metallb-lint: {message} (please report this bug)", err=True)
     if result.errors:
@@ -116,6 +123,11 @@ def _load_config(root: Path, config_file: Path | None) -> Config:
     except ConfigError as error:
         _fail(str(error))
         raise  # unreachable: _fail exits
+
+
+def _default_format() -> str:
+    """`github` annotations inside GitHub Actions (which sets GITHUB_ACTIONS=true), else text."""
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 
 
 def _write_reports(result: Result, formats: tuple[str, ...], outputs: tuple[Path, ...],
@@ -175,6 +187,107 @@ def render(target: str, provenance: bool, config_file: Path | None) -> None:
         _fail(f'no target "{target}"; the targets are: {known or "none"}')
         return
     click.echo(dump(found.resources, provenance), nl=False)
+
+
+def _load_baseline(path: Path) -> frozenset[str]:
+    from linter.baseline import BaselineError, load
+
+    try:
+        return load(path)
+    except BaselineError as error:
+        _fail(str(error))
+        raise  # unreachable: _fail exits
+
+
+@main.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Baseline file to write (default: .metallb-lint-baseline.json at the repository root).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (default: .metallb-lint.yaml or [tool.metallb-lint] in pyproject.toml).")
+def write_baseline(paths: tuple[Path, ...], output: Path | None, config_file: Path | None) -> None:
+    """Record the current findings of PATHS, so `lint --baseline FILE` reports only new ones."""
+    from linter.baseline import DEFAULT_NAME, write
+    from linter.discover import DiscoveryError
+    from linter.engine import lint as run_lint
+    from linter.workspace import repository_root
+    from rules import REGISTRY
+
+    root = repository_root(Path.cwd())
+    config = _load_config(root, config_file)
+    try:
+        result = run_lint(root, list(paths) or [Path.cwd()], REGISTRY, config)
+    except DiscoveryError as error:
+        _fail(str(error))
+        return
+    for message in result.errors:  # a rule that crashed would leave its findings out of the baseline
+        click.echo(f"metallb-lint: {message} (please report this bug)", err=True)
+    if result.errors:
+        sys.exit(2)
+    target = output or root / DEFAULT_NAME
+    try:
+        write(target, result.findings)
+    except OSError as error:
+        _fail(f"cannot write {target}: {error.strerror}")
+    count = len(result.findings)
+    click.echo(f"metallb-lint: wrote {count} finding{'s' if count != 1 else ''} to {target}", err=True)
+
+
+_DIFF_FORMATS = ("text", "json", "markdown", "rdjson", "github")  # linter.diff_report.DIFF_FORMAT_NAMES
+
+
+@main.command()
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@click.option("--format", "formats", multiple=True, type=click.Choice(_DIFF_FORMATS),
+              help="Output format; repeat with --output to write several.")
+@click.option("--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File for the format given at the same position (default: stdout).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file for both sides (default: each side's own).")
+@click.option("--fail-on", type=click.Choice(_SEVERITIES), default="error", show_default=True,
+              help="Exit 1 when the change introduces a finding at least this severe.")
+@click.option("--quiet", "-q", is_flag=True, help="No header or counts; only sections with something in them.")
+@click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR).")
+def diff(base: str | None, head: str | None, formats: tuple[str, ...], outputs: tuple[Path, ...],
+         config_file: Path | None, fail_on: str, quiet: bool, no_color: bool) -> None:
+    """Findings introduced and fixed, and MetalLB changes, between two git revisions.
+
+    No argument: HEAD against the working tree. BASE alone: the merge base of
+    BASE and HEAD against the working tree (`diff origin/main` in a pull
+    request). BASE HEAD: those two revisions. Revisions are read from git;
+    the work tree and the index are never touched.
+    """
+    from linter.diff import DiffError, failed, run_diff
+    from linter.diff_report import diff_reporters
+    from linter.finding import Severity
+    from linter.report import ReportOptions
+    from rules import REGISTRY
+
+    if len(outputs) > max(len(formats), 1):
+        _fail("each --output needs a --format before it")
+    if config_file is not None and not config_file.is_file():
+        _fail(f"{config_file}: no such configuration file")
+    names = {key: rule.code for rule in REGISTRY for key in (rule.code, rule.name)}
+    try:
+        result = run_diff(Path.cwd(), base, head, REGISTRY,
+                          config_file.resolve() if config_file else None, names)
+    except DiffError as error:
+        _fail(str(error))
+        return
+    writers = diff_reporters()
+    for index, name in enumerate(formats or (_default_format(),)):
+        if index < len(outputs):
+            _write_atomically(outputs[index], lambda stream, n=name: writers[n](
+                result, stream, ReportOptions(color=False, quiet=quiet)))
+        else:
+            color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+            writers[name](result, sys.stdout, ReportOptions(color=color, quiet=quiet))
+    for message in result.errors:
+        click.echo(f"metallb-lint: {message} (please report this bug)", err=True)
+    if result.errors:
+        sys.exit(2)
+    sys.exit(1 if failed(result, Severity.parse(fail_on)) else 0)
 
 
 @main.command("rules")

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from linter import suppress
 from linter.config import Config
-from linter.discover import discover
+from linter.discover import DiscoveryError, discover
 from linter.finding import Finding
-from linter.model import Repository, build_cluster
-from linter.render import Target, build_targets
+from linter.model import Cluster, Repository, build_cluster
+from linter.render import LOOSE_TARGET, Target, build_targets, targets_including
 from linter.workspace import Workspace
 
 if TYPE_CHECKING:
+    from linter.resource import RenderProblem
     from linter.rule import Rule
 
 
@@ -27,21 +29,37 @@ class Result:
     files: int  # files linted
     targets: int
     errors: tuple[str, ...] = ()  # internal errors: a bug in a rule, never a user's mistake
+    clusters: tuple[Cluster, ...] = ()  # the model the rules saw, for reporters that draw it (markdown)
 
 
-def lint(root: Path, paths: Sequence[Path], rules: Sequence[Rule], config: Config | None = None) -> Result:
+def lint(root: Path, paths: Sequence[Path], rules: Sequence[Rule], config: Config | None = None, *,
+         suppressions: bool = True, baseline: frozenset[str] = frozenset()) -> Result:
     """Lint `paths` (inside `root`) with `rules`, as `config` says.
 
-    Raises DiscoveryError for a path that does not exist or leaves the root.
+    When every path is a file or missing (pre-commit's staged files, `git diff
+    --name-only`), only the targets that include one of them are linted, rendered
+    from the whole repository; see `_named_files`.
+
+    Raises DiscoveryError for a path that leaves the root, or (a directory being
+    named) that does not exist.
     """
     config = config or Config()
     workspace = Workspace(root)
-    files = discover(workspace, list(paths) or [workspace.root])
+    named = _named_files(workspace, paths)
+    if named is None:
+        files = discover(workspace, list(paths) or [workspace.root])
+    else:  # the whole repository, so an overlay or a Flux/Argo unit finds its base
+        files = sorted(set(discover(workspace, [workspace.root]))
+                       | set(discover(workspace, named.existing) if named.existing else ()))
     with _no_cyclic_gc():
         for path in files:
             workspace.load(path)
         targets, render_problems = build_targets(workspace, files, config.targets)
-        repository = Repository(workspace.files, [build_cluster(target) for target in targets],
+        sources = workspace.files
+        if named is not None:  # lint only what the named files can affect
+            targets, render_problems, files = _affected(targets, render_problems, named)
+            sources = {name: sources[name] for name in files if name in sources}
+        repository = Repository(sources, [build_cluster(target) for target in targets],
                                 render_problems)
         found: list[Finding] = []
         errors: list[str] = []
@@ -52,9 +70,14 @@ def lint(root: Path, paths: Sequence[Path], rules: Sequence[Rule], config: Confi
                 errors.append(f"internal error in rule {rule.name} ({rule.code}): "
                               f"{type(error).__name__}: {error}")
         findings = config.apply(_unique(found))
+        if suppressions:  # comments and annotations; `--no-suppressions` shows everything
+            findings = suppress.apply(findings, repository)
         findings.sort(key=Finding.sort_key)
         fingerprinted = _with_fingerprints(findings, workspace)
-    return Result(tuple(fingerprinted), len(files), len(targets), tuple(errors))
+        if suppressions and baseline:  # after fingerprints: the baseline lists them
+            fingerprinted = [f for f in fingerprinted if f.fingerprint not in baseline]
+    return Result(tuple(fingerprinted), len(files), len(targets), tuple(errors),
+                  tuple(repository.clusters))
 
 
 @contextlib.contextmanager
@@ -85,6 +108,61 @@ def _unique(findings: list[Finding]) -> list[Finding]:
     for finding in findings:
         seen.setdefault(finding.identity(), finding)
     return list(seen.values())
+
+
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """The files named in changed-files mode."""
+
+    existing: list[Path]  # as given: linted even where discovery skips them (ignored, not YAML)
+    present: frozenset[str]  # the existing ones, relative to the root
+    paths: frozenset[str]  # every named path, relative; deleted ones too
+
+
+def _named_files(workspace: Workspace, paths: Sequence[Path]) -> _Named | None:
+    """The named files, when every path is a file or missing; None (lint everything
+    under the paths, as before) when nothing or some directory is named.
+
+    A missing file is no error here: `git diff --name-only` lists deleted files.
+    It still selects a target that read it, should one list it.
+    """
+    if not paths or any(path.is_dir() for path in paths):
+        return None
+    existing: list[Path] = []
+    present: set[str] = set()
+    relative: set[str] = set()
+    for path in paths:
+        name = workspace.relative(path)
+        if name is None:
+            raise DiscoveryError(f"{path}: outside the repository root {workspace.root}")
+        relative.add(name)
+        if path.exists():
+            existing.append(path)
+            present.add(name)
+    return _Named(existing, frozenset(present), frozenset(relative))
+
+
+def _affected(targets: list[Target], problems: list[RenderProblem],
+              named: _Named) -> tuple[list[Target], list[RenderProblem], list[str]]:
+    """The targets to lint in changed-files mode, their render problems, and their files.
+
+    Every target including a named file is linted whole: a change to a base can
+    break an overlay anywhere. Named files no target includes are linted as loose
+    files, on their own: not every other loose file of the repository.
+    """
+    rendered = [target for target in targets if target.name != LOOSE_TARGET]
+    kept = targets_including(rendered, set(named.paths))
+    covered = set().union(*(target.files for target in rendered))
+    loose = {name for name in named.present if name not in covered}
+    for target in targets:
+        if target.name == LOOSE_TARGET and target.files & loose:
+            kept.append(Target(LOOSE_TARGET, [r for r in target.resources if r.file in loose],
+                               target.files & loose))
+    # Named files are linted even when no target holds them (a kustomization that
+    # builds nothing): yaml-syntax and its render problems are reported for them.
+    linted = set(named.present).union(*(target.files for target in kept))
+    kept_problems = [problem for problem in problems if problem.location.file in linted]
+    return kept, kept_problems, sorted(linted)
 
 
 def _with_fingerprints(findings: list[Finding], workspace: Workspace) -> list[Finding]:

@@ -7,6 +7,7 @@ from rules.advertisements import AdvertisementUnknownPool, PoolNotAdvertised
 from rules.namespace import WrongNamespace
 from rules.pools import PoolAddressInvalid, PoolEmpty, PoolHostBits, PoolOverlap, PoolRangeInvalid
 from rules.rendering import KustomizeError, KustomizeRemoteSkipped, RenderSkipped, VariableUnresolved
+from rules.suppressions import UnknownSuppression
 from rules.syntax import YamlSyntax
 
 REGISTRY: tuple[Rule, ...] = (
@@ -15,6 +16,7 @@ REGISTRY: tuple[Rule, ...] = (
     KustomizeRemoteSkipped(),
     RenderSkipped(),
     VariableUnresolved(),
+    UnknownSuppression(),
     PoolAddressInvalid(),
     PoolRangeInvalid(),
     PoolHostBits(),

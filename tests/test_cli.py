@@ -224,7 +224,9 @@ def test_fail_on_warning_and_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args", [
-    ("lint", "does/not/exist"),
+    # With a directory named; a missing file named alone is skipped (changed-files
+    # mode: `git diff --name-only` lists deleted files), see tests/test_precommit.py.
+    ("lint", ".", "does/not/exist"),
     ("lint", ".."),
     ("lint", "--no-such-option"),
     ("--no-such-option",),

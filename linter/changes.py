@@ -1,0 +1,235 @@
+"""What a change does to MetalLB, target by target, for `metallb-lint diff`.
+
+Each detector compares one target's `Cluster` before and after and yields
+`Change`s. New kinds of change (Service requested IPs leaving every pool,
+version bumps, speaker placement) are one more function appended to
+`DETECTORS`; nothing else needs to know about them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from linter.finding import Location, ObjectRef
+from linter.model import Advertisement, Cluster, Pool
+
+Interval = tuple[int, int]  # first and last address, as integers, inclusive
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    target: str
+    kind: str  # e.g. "pool-added", "pool-addresses-changed": stable, for machines
+    message: str  # for people
+    object: ObjectRef | None = None
+    location: Location | None = None  # in HEAD, or in BASE for something removed
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        obj, location = self.object, self.location
+        return {
+            "target": self.target,
+            "kind": self.kind,
+            "message": self.message,
+            "object": None if obj is None else {
+                "apiVersion": obj.api_version, "kind": obj.kind, "namespace": obj.namespace, "name": obj.name,
+            },
+            "file": location.file if location else None,
+            "line": location.line if location else None,
+            "column": location.column if location else None,
+            **self.details,
+        }
+
+
+Detector = Callable[[Cluster, Cluster], Iterator[Change]]
+
+
+def changes(base: list[Cluster], head: list[Cluster]) -> list[Change]:
+    """Every change between the clusters of two revisions, targets matched by name."""
+    before = {cluster.target: cluster for cluster in base}
+    after = {cluster.target: cluster for cluster in head}
+    found: list[Change] = []
+    for name in sorted(before.keys() | after.keys()):
+        if name not in before:
+            found.append(Change(name, "target-added", f"new target {name}"))
+        elif name not in after:
+            found.append(Change(name, "target-removed", f"target {name} is gone"))
+        # A target on one side only is compared with an empty one, so the
+        # review still lists the pools a new cluster brings or an old one takes away.
+        old, new = before.get(name) or Cluster(name, []), after.get(name) or Cluster(name, [])
+        for detector in DETECTORS:
+            found.extend(detector(old, new))
+    return found
+
+
+# -- address intervals -------------------------------------------------------
+
+def _merged(intervals: list[Interval]) -> list[Interval]:
+    result: list[Interval] = []
+    for first, last in sorted(intervals):
+        if result and first <= result[-1][1] + 1:
+            result[-1] = (result[-1][0], max(result[-1][1], last))
+        else:
+            result.append((first, last))
+    return result
+
+
+def _minus(kept: list[Interval], taken: list[Interval]) -> list[Interval]:
+    """The parts of `kept` not in `taken` (both merged and sorted)."""
+    result: list[Interval] = []
+    for first, last in kept:
+        for cut_first, cut_last in taken:
+            if cut_last < first or cut_first > last:
+                continue
+            if cut_first > first:
+                result.append((first, cut_first - 1))
+            first = cut_last + 1
+            if first > last:
+                break
+        if first <= last:
+            result.append((first, last))
+    return result
+
+
+def pool_intervals(pool: Pool) -> dict[int, list[Interval]]:
+    """The addresses of the valid entries, per IP version, merged."""
+    raw: dict[int, list[Interval]] = {}
+    for item in pool.entries:
+        if item.entry.valid:
+            raw.setdefault(item.entry.version, []).append((item.entry.first, item.entry.last))
+    return {version: _merged(intervals) for version, intervals in raw.items()}
+
+
+def format_interval(version: int, interval: Interval) -> str:
+    """A CIDR when the interval is exactly one, else `first-last` (both valid pool syntax)."""
+    make = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+    first, last = make(interval[0]), make(interval[1])
+    networks = list(ipaddress.summarize_address_range(first, last))
+    return str(networks[0]) if len(networks) == 1 else f"{first}-{last}"
+
+
+def _describe(by_version: dict[int, list[Interval]]) -> list[str]:
+    return [format_interval(version, interval) for version in sorted(by_version) for interval in by_version[version]]
+
+
+def _count(by_version: dict[int, list[Interval]]) -> int:
+    return sum(last - first + 1 for intervals in by_version.values() for first, last in intervals)
+
+
+def _name(ref: ObjectRef) -> str:
+    return f"{ref.kind} {ref.namespace}/{ref.name}" if ref.namespace else f"{ref.kind} {ref.name}"
+
+
+# -- detectors ---------------------------------------------------------------
+
+def pool_changes(base: Cluster, head: Cluster) -> Iterator[Change]:
+    """Pools added or removed, and the address ranges that appear or disappear."""
+    before = {(p.namespace, p.name): p for p in base.pools}
+    after = {(p.namespace, p.name): p for p in head.pools}
+    for key in sorted(before.keys() | after.keys(), key=lambda k: (k[0] or "", k[1] or "")):
+        old, new = before.get(key), after.get(key)
+        old_ranges = pool_intervals(old) if old else {}
+        new_ranges = pool_intervals(new) if new else {}
+        added = {v: _minus(r, old_ranges.get(v, [])) for v, r in new_ranges.items()}
+        removed = {v: _minus(r, new_ranges.get(v, [])) for v, r in old_ranges.items()}
+        added = {v: r for v, r in added.items() if r}
+        removed = {v: r for v, r in removed.items() if r}
+        added_text, removed_text = _describe(added), _describe(removed)
+        details = {"added": added_text, "removed": removed_text,
+                   "addresses_before": _count(old_ranges), "addresses_after": _count(new_ranges)}
+        if new is None and old is not None:
+            ref = old.resource.ref()
+            yield Change(base.target, "pool-removed",
+                         f"{_name(ref)} removed ({', '.join(removed_text) or 'no valid addresses'})",
+                         ref, old.resource.location(), details)
+        elif old is None and new is not None:
+            ref = new.resource.ref()
+            yield Change(head.target, "pool-added",
+                         f"{_name(ref)} added ({', '.join(added_text) or 'no valid addresses'})",
+                         ref, new.resource.location(), details)
+        elif new is not None and (added or removed):
+            ref = new.resource.ref()
+            parts = [f"{label} {', '.join(texts)}" for label, texts in (("added", added_text), ("removed", removed_text))
+                     if texts]
+            message = (f"{_name(ref)} addresses {'; '.join(parts)} "
+                       f"({details['addresses_before']} -> {details['addresses_after']} addresses)")
+            yield Change(head.target, "pool-addresses-changed", message, ref, new.resource.location(), details)
+
+
+def _selected(advertisement: Advertisement, cluster: Cluster) -> list[str]:
+    # MetalLB matches an advertisement with the pools of its own namespace only.
+    namespace = advertisement.resource.namespace
+    return sorted({str(p.name) for p in cluster.pools if p.namespace == namespace and advertisement.selects(p)})
+
+
+def advertisement_changes(base: Cluster, head: Cluster) -> Iterator[Change]:
+    """Advertisements added or removed, or announcing another set of pools."""
+    def key(advertisement: Advertisement) -> tuple[str, str, str]:
+        resource = advertisement.resource
+        return (resource.kind, resource.namespace or "", resource.name or "")
+
+    before = {key(a): a for a in base.advertisements}
+    after = {key(a): a for a in head.advertisements}
+    for name in sorted(before.keys() | after.keys()):
+        old, new = before.get(name), after.get(name)
+        old_pools = _selected(old, base) if old else []
+        new_pools = _selected(new, head) if new else []
+        details = {"pools_before": old_pools, "pools_after": new_pools}
+        if new is None and old is not None:
+            ref = old.resource.ref()
+            yield Change(base.target, "advertisement-removed",
+                         f"{_name(ref)} removed (announced {', '.join(old_pools) or 'no pool'})",
+                         ref, old.resource.location(), details)
+        elif old is None and new is not None:
+            ref = new.resource.ref()
+            yield Change(head.target, "advertisement-added",
+                         f"{_name(ref)} added (announces {', '.join(new_pools) or 'no pool'})",
+                         ref, new.resource.location(), details)
+        elif new is not None and old_pools != new_pools:
+            ref = new.resource.ref()
+            yield Change(head.target, "advertisement-pools-changed",
+                         f"{_name(ref)} now announces {', '.join(new_pools) or 'no pool'} "
+                         f"(was {', '.join(old_pools) or 'no pool'})",
+                         ref, new.resource.location(), details)
+
+
+def installation_changes(base: Cluster, head: Cluster) -> Iterator[Change]:
+    """MetalLB installations added or removed, or moved to another namespace."""
+    def grouped(cluster: Cluster) -> dict[tuple[str, str, str], dict[str | None, Any]]:
+        # Keyed without the namespace, so a moved installation is one change, not two.
+        groups: dict[tuple[str, str, str], dict[str | None, Any]] = {}
+        for item in cluster.installations:
+            key = (item.how, item.source.kind, item.source.name or "")
+            groups.setdefault(key, {})[item.namespace] = item
+        return groups
+
+    before, after = grouped(base), grouped(head)
+    for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key, {}), after.get(key, {})
+        gone = [old[n] for n in old if n not in new]
+        came = [new[n] for n in new if n not in old]
+        if len(gone) == 1 and len(came) == 1:
+            was, now = gone[0], came[0]
+            yield Change(head.target, "installation-namespace-changed",
+                         f"MetalLB ({now.how} {now.source.name}) moves from namespace "
+                         f"{was.namespace or '(none)'} to {now.namespace or '(none)'}",
+                         now.source.ref(), now.location,
+                         {"namespace_before": was.namespace, "namespace_after": now.namespace})
+            continue
+        for item in gone:
+            yield Change(base.target, "installation-removed",
+                         f"MetalLB installation removed: {item.how} {item.source.name} "
+                         f"in namespace {item.namespace or '(none)'}",
+                         item.source.ref(), item.location, {"namespace": item.namespace})
+        for item in came:
+            yield Change(head.target, "installation-added",
+                         f"MetalLB installation added: {item.how} {item.source.name} "
+                         f"in namespace {item.namespace or '(none)'}",
+                         item.source.ref(), item.location, {"namespace": item.namespace})
+
+
+# The extension point: one function per kind of change, run in this order.
+DETECTORS: list[Detector] = [pool_changes, advertisement_changes, installation_changes]
