@@ -11,7 +11,8 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -59,6 +60,30 @@ class _Cli(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _output_options(formats: tuple[str, ...], fail_on_help: str, quiet_help: str) -> Callable[[F], F]:
+    """The output options `lint` and `diff` share: --format/--output pairs, --fail-on, --quiet, --no-color."""
+    options = [
+        click.option("--format", "formats", multiple=True, type=click.Choice(formats),
+                     help="Output format; repeat with --output to write several."),
+        click.option("--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+                     help="File for the format given at the same position (default: stdout)."),
+        click.option("--fail-on", type=click.Choice(_SEVERITIES), default="error", show_default=True,
+                     help=fail_on_help),
+        click.option("--quiet", "-q", is_flag=True, help=quiet_help),
+        click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR)."),
+    ]
+
+    def decorate(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="metallb-lint")
 def main() -> None:
@@ -67,16 +92,10 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "formats", multiple=True, type=click.Choice(_FORMATS),
-              help="Output format; repeat with --output to write several.")
-@click.option("--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="File for the format given at the same position (default: stdout).")
+@_output_options(_FORMATS, fail_on_help="Exit 1 when a finding is at least this severe.",
+                 quiet_help="Findings only, no summary line.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file (default: .metallb-lint.yaml or [tool.metallb-lint] in pyproject.toml).")
-@click.option("--fail-on", type=click.Choice(_SEVERITIES), default="error", show_default=True,
-              help="Exit 1 when a finding is at least this severe.")
-@click.option("--quiet", "-q", is_flag=True, help="Findings only, no summary line.")
-@click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR).")
 @click.option("--no-suppressions", is_flag=True,
               help="Show every finding: ignore suppression comments, annotations and --baseline.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -239,16 +258,10 @@ _DIFF_FORMATS = ("text", "json", "markdown", "rdjson", "github")  # linter.diff_
 @main.command()
 @click.argument("base", required=False)
 @click.argument("head", required=False)
-@click.option("--format", "formats", multiple=True, type=click.Choice(_DIFF_FORMATS),
-              help="Output format; repeat with --output to write several.")
-@click.option("--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="File for the format given at the same position (default: stdout).")
+@_output_options(_DIFF_FORMATS, fail_on_help="Exit 1 when the change introduces a finding at least this severe.",
+                 quiet_help="No header or counts; only sections with something in them.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file for both sides (default: each side's own).")
-@click.option("--fail-on", type=click.Choice(_SEVERITIES), default="error", show_default=True,
-              help="Exit 1 when the change introduces a finding at least this severe.")
-@click.option("--quiet", "-q", is_flag=True, help="No header or counts; only sections with something in them.")
-@click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR).")
 def diff(base: str | None, head: str | None, formats: tuple[str, ...], outputs: tuple[Path, ...],
          config_file: Path | None, fail_on: str, quiet: bool, no_color: bool) -> None:
     """Findings introduced and fixed, and MetalLB changes, between two git revisions.

@@ -42,23 +42,7 @@ metadata:
   name: lan
   namespace: metallb-system
 """
-    good_example = """\
-apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata:
-  name: lan
-  namespace: metallb-system
-spec:
-  addresses:
-  # metallb-lint: disable=pool-host-bits -- the lab uses the whole /24 on purpose
-  - 192.168.10.7/24
----
-apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata:
-  name: lan
-  namespace: metallb-system
-"""
+    good_example = bad_example.replace("disable=pool-hostbit ", "disable=pool-host-bits ")
 
     def check(self, repository: Repository) -> Iterator[Finding]:
         from rules import REGISTRY  # deferred: the registry imports this module
