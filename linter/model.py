@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from linter.addresses import Entry, is_unresolved, parse_entry
 from linter.finding import Location
+from linter.helm_release import HelmRelease, helm_releases
 from linter.loader import SourceFile
 from linter.render import Target
 from linter.resource import RenderProblem
@@ -120,6 +121,7 @@ class Cluster:
     advertisements: list[Advertisement] = field(default_factory=list)
     installations: list[Installation] = field(default_factory=list)
     config_resources: list[Resource] = field(default_factory=list)  # metallb.io configuration
+    helm_releases: list[HelmRelease] = field(default_factory=list)  # MetalLB (or MetalLB-named) releases
 
     @property
     def metallb_namespaces(self) -> set[str]:
@@ -229,6 +231,8 @@ def build_cluster(target: Target) -> Cluster:
         installation = _installation(resource)
         if installation is not None:
             cluster.installations.append(installation)
+    cluster.helm_releases = helm_releases(target.resources, target.workspace, target.helm_charts,
+                                          target.repository)
     return cluster
 
 

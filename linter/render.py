@@ -21,7 +21,7 @@ from linter.gitops import GitOpsRenderer, Rendered, argo_bucket, is_unit, unit_k
 from linter.config import DeclaredTarget
 from linter.finding import Location
 from linter.kustomization import kustomization_file
-from linter.kustomize import KustomizeRenderer
+from linter.kustomize import HelmChart, KustomizeRenderer
 from linter.resource import RenderProblem, Resource, resources_in
 from linter.workspace import Workspace
 
@@ -33,6 +33,11 @@ class Target:
     name: str
     resources: list[Resource]
     files: set[str] = field(default_factory=set)  # every file that contributed
+    # What Helm releases need beyond the objects (linter/helm_release.py): the
+    # kustomize helmCharts of the target, and where valuesFrom / value files are found.
+    helm_charts: list[HelmChart] = field(default_factory=list)
+    workspace: Workspace | None = None
+    repository: list[Resource] = field(default_factory=list)  # every object of every file
 
 
 def _file_resources(workspace: Workspace, path: str) -> list[Resource]:
@@ -150,7 +155,7 @@ def build_targets(workspace: Workspace, files: list[str],
     if declared:  # the configuration replaces discovery
         targets = _declared_targets(workspace, declared, files, kustomize, problems)
         unique = {(p.location, p.message): p for p in [*kustomize.problems.values(), *problems]}
-        return targets, list(unique.values())
+        return _with_helm_context(targets, workspace, files, kustomize), list(unique.values())
     targets, consumed = _gitops_targets(workspace, files, kustomize, problems)
     kustomizations = [f for f in files if posixpath.basename(f) in KUSTOMIZATION_NAMES]
     directories = {posixpath.dirname(k) or ".": k for k in kustomizations}
@@ -168,7 +173,20 @@ def build_targets(workspace: Workspace, files: list[str],
         loose = [r for path in loose_files for r in _file_resources(workspace, path)]
         targets.append(Target(LOOSE_TARGET, loose, set(loose_files)))
     unique = {(p.location, p.message): p for p in [*kustomize.problems.values(), *problems]}
-    return _by_destination(targets), list(unique.values())
+    return _by_destination(_with_helm_context(targets, workspace, files, kustomize)), list(unique.values())
+
+
+def _with_helm_context(targets: list[Target], workspace: Workspace, files: list[str],
+                       kustomize: KustomizeRenderer) -> list[Target]:
+    """Give each target its kustomize helmCharts (those of kustomizations it built)
+    and the repository's objects, which Flux valuesFrom may name."""
+    everything = [r for path in files for r in _file_resources(workspace, path)]
+    for target in targets:
+        target.helm_charts = [c for c in kustomize.helm_charts if c.kustomization in target.files]
+        target.files |= {path for chart in target.helm_charts
+                         for path in (chart.values_file, *chart.additional_values_files) if path and "://" not in path}
+        target.workspace, target.repository = workspace, everything
+    return targets
 
 
 def _by_destination(targets: list[Target]) -> list[Target]:
@@ -187,7 +205,7 @@ def _by_destination(targets: list[Target]) -> list[Target]:
             destination.resources.append(resource)
             destination.files.add(resource.file)
         target.resources = keep
-    return [t for t in targets if t.resources or t.name == LOOSE_TARGET and t.files]
+    return [t for t in targets if t.resources or t.helm_charts or t.name == LOOSE_TARGET and t.files]
 
 
 def targets_including(targets: list[Target], changed: set[str]) -> list[Target]:

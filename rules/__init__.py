@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from linter.rule import Rule
 from rules.advertisements import AdvertisementUnknownPool, PoolNotAdvertised
+from rules.helm import HelmValuesConflict, HelmValuesInvalid, HelmValuesUnknownKey, HelmWrongChart
 from rules.namespace import WrongNamespace
 from rules.pools import PoolAddressInvalid, PoolEmpty, PoolHostBits, PoolOverlap, PoolRangeInvalid
 from rules.rendering import KustomizeError, KustomizeRemoteSkipped, RenderSkipped, VariableUnresolved
@@ -25,6 +26,10 @@ REGISTRY: tuple[Rule, ...] = (
     PoolNotAdvertised(),
     AdvertisementUnknownPool(),
     WrongNamespace(),
+    HelmValuesInvalid(),
+    HelmValuesUnknownKey(),
+    HelmValuesConflict(),
+    HelmWrongChart(),
 )
 
 
