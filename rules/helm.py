@@ -107,6 +107,16 @@ spec:
 {values}"""
 
 
+def _metallb_values(cluster: Cluster) -> Iterator[tuple[Any, chart.Version | None, YMap, object, str]]:
+    """Every value the user set on a MetalLB release: (release, chart version, mapping, key, dotted path)."""
+    for release in _releases(cluster):
+        if not release.is_metallb or not isinstance(release.values, YMap):
+            continue
+        version = chart.parse_version(release.version)
+        for mapping, key, path in _walk(release.values, version):
+            yield release, version, mapping, key, path
+
+
 class HelmValuesInvalid(Rule):
     code = "ML501"
     name = "helm-values-invalid"
@@ -123,19 +133,15 @@ class HelmValuesInvalid(Rule):
     good_example = _flux("metallb", "0.14.8", "    speaker:\n      logLevel: info\n")
 
     def check_cluster(self, cluster: Cluster) -> Iterator[Finding]:
-        for release in _releases(cluster):
-            if not release.is_metallb or not isinstance(release.values, YMap):
-                continue
-            version = chart.parse_version(release.version)
-            for mapping, key, path in _walk(release.values, version):
-                known = chart.lookup(path)
-                if known is None or not known.exists_in(version):
-                    continue  # helm-values-unknown-key's business
-                problem = chart.type_problem(known, mapping[key])
-                if problem:
-                    yield self.finding(f"MetalLB chart value {path} {problem}", _where(mapping, key),
-                                       cluster=cluster, resource=release.resource,
-                                       related=_version_related(release))
+        for release, version, mapping, key, path in _metallb_values(cluster):
+            known = chart.lookup(path)
+            if known is None or not known.exists_in(version):
+                continue  # helm-values-unknown-key's business
+            problem = chart.type_problem(known, mapping[key])
+            if problem:
+                yield self.finding(f"MetalLB chart value {path} {problem}", _where(mapping, key),
+                                   cluster=cluster, resource=release.resource,
+                                   related=_version_related(release))
 
 
 class HelmValuesUnknownKey(Rule):
@@ -154,19 +160,15 @@ class HelmValuesUnknownKey(Rule):
     good_example = _flux("metallb", "0.14.4", "    speaker:\n      ignoreExcludeLB: true\n")
 
     def check_cluster(self, cluster: Cluster) -> Iterator[Finding]:
-        for release in _releases(cluster):
-            if not release.is_metallb or not isinstance(release.values, YMap):
+        for release, version, mapping, key, path in _metallb_values(cluster):
+            if is_unresolved(key):
                 continue
-            version = chart.parse_version(release.version)
-            for mapping, key, path in _walk(release.values, version):
-                if is_unresolved(key):
-                    continue
-                known = chart.lookup(path)
-                if known is not None and known.exists_in(version):
-                    continue
-                yield self.finding(self._message(path, known, version), mapping.key_location(key),
-                                   cluster=cluster, resource=release.resource,
-                                   related=_version_related(release))
+            known = chart.lookup(path)
+            if known is not None and known.exists_in(version):
+                continue
+            yield self.finding(self._message(path, known, version), mapping.key_location(key),
+                               cluster=cluster, resource=release.resource,
+                               related=_version_related(release))
 
     @staticmethod
     def _message(path: str, known: chart.Key | None, version: chart.Version | None) -> str:
