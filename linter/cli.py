@@ -178,9 +178,11 @@ def _write_atomically(path: Path, write: object) -> None:
 @main.command()
 @click.argument("target")
 @click.option("--provenance", is_flag=True, help="Add a comment per field saying which file and line set it.")
+@click.option("--model", "show_model", is_flag=True,
+              help="Also print the MetalLB installation model(s), after a '# metallb-lint installation model' line.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file (declared targets).")
-def render(target: str, provenance: bool, config_file: Path | None) -> None:
+def render(target: str, provenance: bool, config_file: Path | None, show_model: bool = False) -> None:
     """Print the objects TARGET deploys, as a YAML stream.
 
     TARGET is a target's name as `lint` reports it (a Kustomize root, the path
@@ -206,6 +208,12 @@ def render(target: str, provenance: bool, config_file: Path | None) -> None:
         _fail(f'no target "{target}"; the targets are: {known or "none"}')
         return
     click.echo(dump(found.resources, provenance), nl=False)
+    if show_model:
+        from linter.emit import dump_models
+        from linter.installation import installations
+        from linter.model import build_cluster
+
+        click.echo(dump_models(installations(found.resources, build_cluster(found).helm_releases)), nl=False)
 
 
 def _load_baseline(path: Path) -> frozenset[str]:

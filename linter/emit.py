@@ -81,3 +81,10 @@ def dump(resources: Iterable[Resource], provenance: bool = False) -> str:
         else:
             documents.append(yaml.safe_dump(plain(resource.data), sort_keys=False, allow_unicode=True))
     return "---\n".join(documents)
+
+
+def dump_models(models: Iterable[object]) -> str:
+    """The installation models (linter/installation.py) as YAML documents after a marker comment."""
+    documents = [yaml.safe_dump(m.as_document(), sort_keys=False, allow_unicode=True)  # type: ignore[attr-defined]
+                 for m in models]
+    return "# metallb-lint installation model\n" + "".join(f"---\n{d}" for d in documents)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from linter.addresses import Entry, is_unresolved, parse_entry
 from linter.finding import Location
@@ -18,6 +19,9 @@ from linter.resource import RenderProblem
 from linter.resource import Resource
 from linter.selectors import LabelSelector, parse_selector
 from linter.yamlpos import YMap, YSeq
+
+if TYPE_CHECKING:
+    from linter.installation import InstallationModel
 
 METALLB_GROUP = "metallb.io"
 POOL_KINDS = frozenset(("IPAddressPool", "AddressPool"))
@@ -119,7 +123,7 @@ class Cluster:
     resources: list[Resource]
     pools: list[Pool] = field(default_factory=list)
     advertisements: list[Advertisement] = field(default_factory=list)
-    installations: list[Installation] = field(default_factory=list)
+    installations: list[InstallationModel] = field(default_factory=list)  # linter/installation.py
     config_resources: list[Resource] = field(default_factory=list)  # metallb.io configuration
     helm_releases: list[HelmRelease] = field(default_factory=list)  # MetalLB (or MetalLB-named) releases
 
@@ -228,11 +232,13 @@ def build_cluster(target: Target) -> Cluster:
             elif resource.kind in ADVERTISEMENT_KINDS:
                 cluster.advertisements.append(_advertisement(resource))
             continue
-        installation = _installation(resource)
-        if installation is not None:
-            cluster.installations.append(installation)
     cluster.helm_releases = helm_releases(target.resources, target.workspace, target.helm_charts,
                                           target.repository)
+    from linter.installation import installations  # it reads this module's image regex
+
+    # Rules and `diff` name an installation by its object: kustomize helmCharts (no object) are left out.
+    cluster.installations = [i for i in installations(target.resources, cluster.helm_releases)
+                             if i.source is not None]
     return cluster
 
 
