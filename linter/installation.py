@@ -11,18 +11,83 @@ chart version (or chart) line, a null the user wrote at that null.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from linter.chart import Version, default, parse_version, show
 from linter.finding import Location
 from linter.helm_release import HelmRelease
-from linter.model import _METALLB_IMAGE, _containers, _installation
 from linter.resource import Resource
 from linter.yamlpos import YMap, YSeq, plain
 
 _MASTER = {"key": "node-role.kubernetes.io/master", "operator": "Exists", "effect": "NoSchedule"}
 _CONTROL_PLANE = {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}
 _OS_LINUX = {"kubernetes.io/os": "linux"}
+
+
+
+# quay.io/metallb/speaker, docker.io/metallb/controller, a mirror's
+# registry.example/metallb/speaker, bitnami/metallb-speaker ...
+_METALLB_IMAGE = re.compile(r"(?:^|/)metallb[/-](speaker|controller)(?::|@|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class Recognised:
+    """An object that installs MetalLB, and the namespace it installs into (before any model is built)."""
+
+    namespace: str | None
+    source: Resource
+    how: str  # e.g. "speaker DaemonSet", "Flux HelmRelease"
+    location: Location  # where the namespace is decided
+
+
+def _containers(resource: Resource) -> list[YMap]:
+    template = resource.spec.get("template")
+    pod_spec = template.get("spec") if isinstance(template, YMap) else None
+    if not isinstance(pod_spec, YMap):
+        return []
+    found: list[YMap] = []
+    for field_name in ("containers", "initContainers"):
+        listed = pod_spec.get(field_name)
+        if isinstance(listed, list):
+            found.extend(c for c in listed if isinstance(c, YMap))
+    return found
+
+
+def _chart_is_metallb(chart: object) -> bool:
+    return isinstance(chart, str) and (chart == "metallb" or chart.endswith("/metallb"))
+
+
+def _installation(resource: Resource) -> Recognised | None:
+    kind, group = resource.kind, resource.group
+    if group == "apps" and kind in ("DaemonSet", "Deployment"):
+        for container in _containers(resource):
+            match = _METALLB_IMAGE.search(str(container.get("image", "")))
+            if match:
+                return Recognised(resource.namespace, resource, f"{match.group(1)} {kind}",
+                                    resource.namespace_location())
+        return None
+    if group == "helm.toolkit.fluxcd.io" and kind == "HelmRelease":
+        chart = resource.spec.get("chart")
+        chart_spec = chart.get("spec") if isinstance(chart, YMap) else None
+        if isinstance(chart_spec, YMap) and _chart_is_metallb(chart_spec.get("chart")):
+            target = resource.spec.get("targetNamespace")
+            if isinstance(target, str) and target:
+                return Recognised(target, resource, "Flux HelmRelease",
+                                    resource.spec.value_location("targetNamespace"))
+            return Recognised(resource.namespace, resource, "Flux HelmRelease",
+                                resource.namespace_location())
+        return None
+    if group == "argoproj.io" and kind == "Application":
+        spec = resource.spec
+        sources = [spec.get("source")] + list(spec.get("sources") or [])
+        if any(isinstance(s, dict) and _chart_is_metallb(s.get("chart")) for s in sources):
+            destination = spec.get("destination")
+            if isinstance(destination, YMap) and isinstance(destination.get("namespace"), str):
+                return Recognised(destination["namespace"], resource, "Argo CD Application",
+                                    destination.value_location("namespace"))
+            return Recognised(None, resource, "Argo CD Application", resource.location())
+    return None
 
 
 @dataclass(frozen=True)
@@ -338,12 +403,12 @@ def installations(cluster_resources: list[Resource], releases: list[HelmRelease]
     return models
 
 
-def _unknown(legacy: object) -> InstallationModel:
-    where: Location = legacy.location  # type: ignore[attr-defined]
+def _unknown(legacy: Recognised) -> InstallationModel:
+    where = legacy.location
     nothing = Placement(Located({}, where), Located([], where), Located({}, where))
     return InstallationModel(
-        namespace=legacy.namespace, namespace_location=where, how=legacy.how,  # type: ignore[attr-defined]
-        source=legacy.source, release=None, version=None, version_location=None,  # type: ignore[attr-defined]
+        namespace=legacy.namespace, namespace_location=where, how=legacy.how,
+        source=legacy.source, release=None, version=None, version_location=None,
         speaker_enabled=True, speaker=nothing, controller=nothing,
         ignore_exclude_lb=Located(False, where), memberlist=Located(True, where), lb_class=Located(None, where),
         bgp_backend=Located("native", where), known=False)

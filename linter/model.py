@@ -6,22 +6,17 @@ location of each entry, so every rule agrees on what an entry means.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from linter.addresses import Entry, is_unresolved, parse_entry
 from linter.finding import Location
 from linter.helm_release import HelmRelease, helm_releases
+from linter.installation import InstallationModel, installations
 from linter.loader import SourceFile
 from linter.render import Target
-from linter.resource import RenderProblem
-from linter.resource import Resource
+from linter.resource import RenderProblem, Resource
 from linter.selectors import LabelSelector, parse_selector
-from linter.yamlpos import YMap, YSeq
-
-if TYPE_CHECKING:
-    from linter.installation import InstallationModel
+from linter.yamlpos import YSeq
 
 METALLB_GROUP = "metallb.io"
 POOL_KINDS = frozenset(("IPAddressPool", "AddressPool"))
@@ -29,9 +24,7 @@ ADVERTISEMENT_KINDS = frozenset(("L2Advertisement", "BGPAdvertisement"))
 # Configuration kinds MetalLB reads from its own namespace only (facts §3.2).
 CONFIG_KINDS = POOL_KINDS | ADVERTISEMENT_KINDS | {"BGPPeer", "BFDProfile", "Community"}
 
-# quay.io/metallb/speaker, docker.io/metallb/controller, a mirror's
-# registry.example/metallb/speaker, bitnami/metallb-speaker ...
-_METALLB_IMAGE = re.compile(r"(?:^|/)metallb[/-](speaker|controller)(?::|@|$)")
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,23 +100,13 @@ class Advertisement:
             or (pool.unresolved_labels and bool(self.pool_selectors))
 
 
-@dataclass(frozen=True, slots=True)
-class Installation:
-    """A MetalLB installation seen in the target, and the namespace it runs in."""
-
-    namespace: str | None
-    source: Resource
-    how: str  # e.g. "speaker DaemonSet", "Flux HelmRelease"
-    location: Location  # where the namespace is decided
-
-
 @dataclass(slots=True)
 class Cluster:
     target: str
     resources: list[Resource]
     pools: list[Pool] = field(default_factory=list)
     advertisements: list[Advertisement] = field(default_factory=list)
-    installations: list[InstallationModel] = field(default_factory=list)  # linter/installation.py
+    installations: list[InstallationModel] = field(default_factory=list)
     config_resources: list[Resource] = field(default_factory=list)  # metallb.io configuration
     helm_releases: list[HelmRelease] = field(default_factory=list)  # MetalLB (or MetalLB-named) releases
 
@@ -172,55 +155,6 @@ def _advertisement(resource: Resource) -> Advertisement:
     return Advertisement(resource, names, selectors, selectors_location, unresolved)
 
 
-def _containers(resource: Resource) -> list[YMap]:
-    template = resource.spec.get("template")
-    pod_spec = template.get("spec") if isinstance(template, YMap) else None
-    if not isinstance(pod_spec, YMap):
-        return []
-    found: list[YMap] = []
-    for field_name in ("containers", "initContainers"):
-        listed = pod_spec.get(field_name)
-        if isinstance(listed, list):
-            found.extend(c for c in listed if isinstance(c, YMap))
-    return found
-
-
-def _chart_is_metallb(chart: object) -> bool:
-    return isinstance(chart, str) and (chart == "metallb" or chart.endswith("/metallb"))
-
-
-def _installation(resource: Resource) -> Installation | None:
-    kind, group = resource.kind, resource.group
-    if group == "apps" and kind in ("DaemonSet", "Deployment"):
-        for container in _containers(resource):
-            match = _METALLB_IMAGE.search(str(container.get("image", "")))
-            if match:
-                return Installation(resource.namespace, resource, f"{match.group(1)} {kind}",
-                                    resource.namespace_location())
-        return None
-    if group == "helm.toolkit.fluxcd.io" and kind == "HelmRelease":
-        chart = resource.spec.get("chart")
-        chart_spec = chart.get("spec") if isinstance(chart, YMap) else None
-        if isinstance(chart_spec, YMap) and _chart_is_metallb(chart_spec.get("chart")):
-            target = resource.spec.get("targetNamespace")
-            if isinstance(target, str) and target:
-                return Installation(target, resource, "Flux HelmRelease",
-                                    resource.spec.value_location("targetNamespace"))
-            return Installation(resource.namespace, resource, "Flux HelmRelease",
-                                resource.namespace_location())
-        return None
-    if group == "argoproj.io" and kind == "Application":
-        spec = resource.spec
-        sources = [spec.get("source")] + list(spec.get("sources") or [])
-        if any(isinstance(s, dict) and _chart_is_metallb(s.get("chart")) for s in sources):
-            destination = spec.get("destination")
-            if isinstance(destination, YMap) and isinstance(destination.get("namespace"), str):
-                return Installation(destination["namespace"], resource, "Argo CD Application",
-                                    destination.value_location("namespace"))
-            return Installation(None, resource, "Argo CD Application", resource.location())
-    return None
-
-
 def build_cluster(target: Target) -> Cluster:
     cluster = Cluster(target.name, target.resources)
     for resource in target.resources:
@@ -231,11 +165,8 @@ def build_cluster(target: Target) -> Cluster:
                 cluster.pools.append(_pool(resource))
             elif resource.kind in ADVERTISEMENT_KINDS:
                 cluster.advertisements.append(_advertisement(resource))
-            continue
     cluster.helm_releases = helm_releases(target.resources, target.workspace, target.helm_charts,
                                           target.repository)
-    from linter.installation import installations  # it reads this module's image regex
-
     # Rules and `diff` name an installation by its object: kustomize helmCharts (no object) are left out.
     cluster.installations = [i for i in installations(target.resources, cluster.helm_releases)
                              if i.source is not None]
