@@ -119,10 +119,6 @@ def _count(by_version: dict[int, list[Interval]]) -> int:
     return sum(last - first + 1 for intervals in by_version.values() for first, last in intervals)
 
 
-def _name(ref: ObjectRef) -> str:
-    return f"{ref.kind} {ref.namespace}/{ref.name}" if ref.namespace else f"{ref.kind} {ref.name}"
-
-
 # -- detectors ---------------------------------------------------------------
 
 def pool_changes(base: Cluster, head: Cluster) -> Iterator[Change]:
@@ -143,18 +139,18 @@ def pool_changes(base: Cluster, head: Cluster) -> Iterator[Change]:
         if new is None and old is not None:
             ref = old.resource.ref()
             yield Change(base.target, "pool-removed",
-                         f"{_name(ref)} removed ({', '.join(removed_text) or 'no valid addresses'})",
+                         f"{ref} removed ({', '.join(removed_text) or 'no valid addresses'})",
                          ref, old.resource.location(), details)
         elif old is None and new is not None:
             ref = new.resource.ref()
             yield Change(head.target, "pool-added",
-                         f"{_name(ref)} added ({', '.join(added_text) or 'no valid addresses'})",
+                         f"{ref} added ({', '.join(added_text) or 'no valid addresses'})",
                          ref, new.resource.location(), details)
         elif new is not None and (added or removed):
             ref = new.resource.ref()
             parts = [f"{label} {', '.join(texts)}" for label, texts in (("added", added_text), ("removed", removed_text))
                      if texts]
-            message = (f"{_name(ref)} addresses {'; '.join(parts)} "
+            message = (f"{ref} addresses {'; '.join(parts)} "
                        f"({details['addresses_before']} -> {details['addresses_after']} addresses)")
             yield Change(head.target, "pool-addresses-changed", message, ref, new.resource.location(), details)
 
@@ -181,17 +177,17 @@ def advertisement_changes(base: Cluster, head: Cluster) -> Iterator[Change]:
         if new is None and old is not None:
             ref = old.resource.ref()
             yield Change(base.target, "advertisement-removed",
-                         f"{_name(ref)} removed (announced {', '.join(old_pools) or 'no pool'})",
+                         f"{ref} removed (announced {', '.join(old_pools) or 'no pool'})",
                          ref, old.resource.location(), details)
         elif old is None and new is not None:
             ref = new.resource.ref()
             yield Change(head.target, "advertisement-added",
-                         f"{_name(ref)} added (announces {', '.join(new_pools) or 'no pool'})",
+                         f"{ref} added (announces {', '.join(new_pools) or 'no pool'})",
                          ref, new.resource.location(), details)
         elif new is not None and old_pools != new_pools:
             ref = new.resource.ref()
             yield Change(head.target, "advertisement-pools-changed",
-                         f"{_name(ref)} now announces {', '.join(new_pools) or 'no pool'} "
+                         f"{ref} now announces {', '.join(new_pools) or 'no pool'} "
                          f"(was {', '.join(old_pools) or 'no pool'})",
                          ref, new.resource.location(), details)
 
