@@ -156,8 +156,9 @@ def _affected(targets: list[Target], problems: list[RenderProblem],
     loose = {name for name in named.present if name not in covered}
     for target in targets:
         if target.name == LOOSE_TARGET and target.files & loose:
-            kept.append(Target(LOOSE_TARGET, [r for r in target.resources if r.file in loose],
-                               target.files & loose))
+            # The same target narrowed: it keeps what Helm releases read (workspace, repository).
+            kept.append(dataclasses.replace(target, resources=[r for r in target.resources if r.file in loose],
+                                            files=target.files & loose))
     # Named files are linted even when no target holds them (a kustomization that
     # builds nothing): yaml-syntax and its render problems are reported for them.
     linted = set(named.present).union(*(target.files for target in kept))
@@ -196,8 +197,10 @@ def find_target(root: Path, name: str, config: Config | None = None) -> Target |
         from linter.kustomize import KustomizeRenderer
 
         if workspace.join(".", wanted) and kustomization_file(workspace, wanted):
-            resources, used = KustomizeRenderer(workspace).build(wanted)
-            return Target(wanted, resources, used)
+            renderer = KustomizeRenderer(workspace)
+            resources, used = renderer.build(wanted)
+            charts = [c for c in renderer.helm_charts if c.kustomization in used]
+            return Target(wanted, resources, used, charts, workspace)
         # A plain directory a Flux Kustomization or an Argo CD Application renders.
         prefix = "" if wanted == "." else wanted + "/"
         holding = [t for t in targets if any(f.startswith(prefix) for f in t.files)]

@@ -302,3 +302,31 @@ def test_the_command_line_lints_named_files_as_pre_commit_passes_them(
     assert "in 4 files (1 target)" in result.output
     gone = CliRunner().invoke(main, ["lint", "overlays/prod/gone.yaml"])
     assert (gone.exit_code, gone.output) == (0, "No problems found in 0 files (0 targets).\n")
+
+
+def test_a_named_loose_helm_release_still_reads_values_from_another_file(tmp_path: Path) -> None:
+    """Narrowing the loose files to the named one must not hide where its values live."""
+    (tmp_path / "release.yaml").write_text("""\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: metallb, namespace: metallb-system}
+spec:
+  chart:
+    spec: {chart: metallb, version: 0.14.8, sourceRef: {kind: HelmRepository, name: metallb}}
+  valuesFrom:
+    - kind: ConfigMap
+      name: metallb-values
+""")
+    (tmp_path / "values.yaml").write_text("""\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: metallb-values, namespace: metallb-system}
+data:
+  values.yaml: |
+    speaker:
+      ignoreExcludeLb: true
+""")
+    full = {(f.rule, f.location.file) for f in lint(tmp_path, [tmp_path], REGISTRY).findings}
+    named = {(f.rule, f.location.file) for f in _lint(tmp_path, "release.yaml").findings}
+    assert ("helm-values-unknown-key", "values.yaml") in full
+    assert named == full
