@@ -48,10 +48,9 @@ def _generated(unit: Resource) -> bool:
     return unit.data.node is None
 
 
-def _gitops_targets(workspace: Workspace, files: list[str], kustomize: KustomizeRenderer,
+def _gitops_targets(workspace: Workspace, everything: list[Resource], kustomize: KustomizeRenderer,
                     problems: list[RenderProblem]) -> tuple[list[Target], set[str]]:
     """One target per root unit; also returns every file the units read."""
-    everything = [r for path in files for r in _file_resources(workspace, path)]
     gitops = GitOpsRenderer(workspace, kustomize, everything)
     raw_units = gitops.units(everything)
     if not raw_units:
@@ -109,11 +108,10 @@ def _gitops_targets(workspace: Workspace, files: list[str], kustomize: Kustomize
     return list(buckets.values()), consumed
 
 
-def _declared_targets(workspace: Workspace, declared: Sequence[DeclaredTarget], files: list[str],
+def _declared_targets(workspace: Workspace, declared: Sequence[DeclaredTarget], everything: list[Resource],
                       kustomize: KustomizeRenderer, problems: list[RenderProblem]) -> list[Target]:
     """The targets the configuration declares: what their paths render, and the
     Flux Kustomizations / Argo CD Applications found there, followed."""
-    everything = [r for path in files for r in _file_resources(workspace, path)]
     gitops = GitOpsRenderer(workspace, kustomize, everything)
     targets = []
     for entry in declared:
@@ -152,11 +150,24 @@ def build_targets(workspace: Workspace, files: list[str],
     """The targets among `files` (or the declared ones), and what could not be rendered."""
     kustomize = KustomizeRenderer(workspace)
     problems: list[RenderProblem] = []
+    # Every object of every file, read once: where units are found, and where
+    # Flux substituteFrom / valuesFrom look for their ConfigMaps and Secrets.
+    everything = [r for path in files for r in _file_resources(workspace, path)]
     if declared:  # the configuration replaces discovery
-        targets = _declared_targets(workspace, declared, files, kustomize, problems)
-        unique = {(p.location, p.message): p for p in [*kustomize.problems.values(), *problems]}
-        return _with_helm_context(targets, workspace, files, kustomize), list(unique.values())
-    targets, consumed = _gitops_targets(workspace, files, kustomize, problems)
+        targets = _with_helm_context(_declared_targets(workspace, declared, everything, kustomize, problems),
+                                     workspace, everything, kustomize)
+    else:
+        targets = _by_destination(_with_helm_context(
+            _discovered_targets(workspace, files, everything, kustomize, problems),
+            workspace, everything, kustomize))
+    unique = {(p.location, p.message): p for p in [*kustomize.problems.values(), *problems]}
+    return targets, list(unique.values())
+
+
+def _discovered_targets(workspace: Workspace, files: list[str], everything: list[Resource],
+                        kustomize: KustomizeRenderer, problems: list[RenderProblem]) -> list[Target]:
+    """Root units first, then Kustomize roots no unit renders, then the loose files."""
+    targets, consumed = _gitops_targets(workspace, everything, kustomize, problems)
     kustomizations = [f for f in files if posixpath.basename(f) in KUSTOMIZATION_NAMES]
     directories = {posixpath.dirname(k) or ".": k for k in kustomizations}
     included: set[str] = set()
@@ -168,19 +179,16 @@ def build_targets(workspace: Workspace, files: list[str],
             continue
         consumed |= used
         targets.append(Target(directory, resources, used))
-    loose_files = [f for f in files if f not in consumed and f not in kustomizations]
+    loose_files = {f for f in files if f not in consumed and f not in kustomizations}
     if loose_files:
-        loose = [r for path in loose_files for r in _file_resources(workspace, path)]
-        targets.append(Target(LOOSE_TARGET, loose, set(loose_files)))
-    unique = {(p.location, p.message): p for p in [*kustomize.problems.values(), *problems]}
-    return _by_destination(_with_helm_context(targets, workspace, files, kustomize)), list(unique.values())
+        targets.append(Target(LOOSE_TARGET, [r for r in everything if r.file in loose_files], loose_files))
+    return targets
 
 
-def _with_helm_context(targets: list[Target], workspace: Workspace, files: list[str],
+def _with_helm_context(targets: list[Target], workspace: Workspace, everything: list[Resource],
                        kustomize: KustomizeRenderer) -> list[Target]:
     """Give each target its kustomize helmCharts (those of kustomizations it built)
     and the repository's objects, which Flux valuesFrom may name."""
-    everything = [r for path in files for r in _file_resources(workspace, path)]
     for target in targets:
         target.helm_charts = [c for c in kustomize.helm_charts if c.kustomization in target.files]
         target.files |= {path for chart in target.helm_charts
