@@ -11,8 +11,6 @@ reachable from a root is one target: what one cluster reconciles.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import posixpath
 from dataclasses import dataclass, field
 
@@ -22,7 +20,7 @@ from linter.finding import Location
 from linter.kschema import CLUSTER_SCOPED_KINDS
 from linter.kustomization import kustomization_file
 from linter.kustomize import KustomizeRenderer
-from linter.resource import RenderProblem, Resource, resources_in
+from linter.resource import RenderProblem, Resource, data_text, find_object, resources_in
 from linter.substitute import substitute
 from linter.workspace import Workspace
 from linter.yamlpos import YMap, YSeq
@@ -205,24 +203,20 @@ class GitOpsRenderer:
         return variables, "; ".join(unknown)
 
     def _variables_from(self, kind: object, name: object, namespace: str | None) -> tuple[dict[str, str] | None, str]:
-        found = [r for r in self.repository if r.kind == kind and r.name == name and r.group == ""
-                 and r.namespace in (namespace, None)]
-        if not found:
+        found = find_object(self.repository, kind, name, namespace)
+        if found is None:
             return None, f"{kind} {name} is not in the repository"
-        data = found[0].data
-        if "sops" in data:
+        if "sops" in found.data:
             return None, f"{kind} {name} is encrypted"
+        data = found.data.get("data") or {}
+        keys = [*data, *(found.data.get("stringData") or {} if kind == "Secret" else {})]
         values: dict[str, str] = {}
-        plain_data = data.get("stringData") if kind == "Secret" else None
-        for key, value in (data.get("data") or {}).items():
-            if kind == "Secret":
-                try:
-                    value = base64.b64decode(str(value), validate=True).decode()
-                except (binascii.Error, UnicodeDecodeError):
-                    return None, f"Secret {name} has undecodable data"
-            values[str(key)] = str(value)
-        if isinstance(plain_data, YMap):
-            values.update({str(k): str(v) for k, v in plain_data.items()})
+        for key in keys:
+            text = data_text(found, str(key))
+            if text is None and kind == "Secret":
+                return None, f"Secret {name} has undecodable data"
+            # A ConfigMap value YAML reads as a number or boolean: Flux sees its text.
+            values[str(key)] = text if text is not None else str(data.get(key))
         return values, ""
 
     def _transform(self, resources: list[Resource], overlay: YMap, directory: str,

@@ -9,8 +9,6 @@ are returned: the Helm rules (ML501-ML504) need nothing else.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import posixpath
 from dataclasses import dataclass, field
 
@@ -18,7 +16,7 @@ from linter.finding import Location
 from linter.helm_values import SetValue, embedded_values, merge_layers, mentions, string_values, typed, \
     values_file
 from linter.kustomize import HelmChart
-from linter.resource import RenderProblem, Resource
+from linter.resource import RenderProblem, Resource, data_text, find_object
 from linter.workspace import Workspace
 from linter.yamlpos import YMap, YSeq
 
@@ -117,15 +115,6 @@ def helm_releases(resources: list[Resource], workspace: Workspace | None, charts
 
 # -- Flux ------------------------------------------------------------------------
 
-def _find(lookup: list[Resource], kind: object, name: object, namespace: str | None,
-          group: str | None = None) -> Resource | None:
-    for candidate in lookup:
-        if candidate.kind == kind and candidate.name == name and candidate.namespace in (namespace, None) \
-                and (group is None or candidate.group == group):
-            return candidate
-    return None
-
-
 def _flux(resource: Resource, workspace: Workspace | None, lookup: list[Resource]) -> HelmRelease:
     spec = resource.spec
     here = resource.location()
@@ -151,15 +140,15 @@ def _flux(resource: Resource, workspace: Workspace | None, lookup: list[Resource
         kind, name = source_ref.get("kind"), source_ref.get("name")
         namespace = _text(source_ref.get("namespace")) or resource.namespace
         reference = f"{kind} {namespace + '/' if namespace else ''}{name}"
-        target = _find(lookup, kind, name, namespace, FLUX_SOURCE_GROUP)
+        target = find_object(lookup, kind, name, namespace, FLUX_SOURCE_GROUP)
         if target is None:
             missing = True
         elif kind == "HelmChart":  # a HelmChart object: its chart, version and own source
             chart, chart_location = _text(target.spec.get("chart")), target.spec.value_location("chart")
             version, version_location = _text(target.spec.get("version")), target.spec.value_location("version")
             inner = target.spec.get("sourceRef")
-            upstream = _find(lookup, inner.get("kind"), inner.get("name"), target.namespace,
-                             FLUX_SOURCE_GROUP) if isinstance(inner, YMap) else None
+            upstream = find_object(lookup, inner.get("kind"), inner.get("name"), target.namespace,
+                                   FLUX_SOURCE_GROUP) if isinstance(inner, YMap) else None
             if upstream is not None:
                 repository, repository_location = _text(upstream.spec.get("url")), upstream.spec.value_location("url")
         else:
@@ -201,7 +190,7 @@ def _flux_values_from(entry: YMap, owner: Resource, workspace: Workspace | None,
     key = _text(entry.get("valuesKey")) or "values.yaml"
     optional = entry.get("optional") is True
     where = entry.location()
-    found = _find(lookup, kind, name, owner.namespace, "")
+    found = find_object(lookup, kind, name, owner.namespace, "")
     if found is None:
         if not optional:  # Flux skips a missing optional reference, and fails otherwise
             layers.unknown(f"{kind} {name} is not in this repository", where)
@@ -229,18 +218,14 @@ def _flux_values_from(entry: YMap, owner: Resource, workspace: Workspace | None,
 
 def _data_entry(found: Resource, key: str) -> tuple[YMap | None, str | None, str]:
     """(the map holding `key` as text, the text, key); holder None for decoded Secret data."""
-    if found.kind == "Secret" and isinstance(found.data.get("stringData"), YMap) \
-            and isinstance(found.data["stringData"].get(key), str):
-        return found.data["stringData"], found.data["stringData"][key], key
+    text = data_text(found, key)
+    plain = found.data.get("stringData") if found.kind == "Secret" else None
+    if isinstance(plain, YMap) and plain.get(key) == text and text is not None:
+        return plain, text, key
     data = found.data.get("data")
-    if not isinstance(data, YMap) or not isinstance(data.get(key), str):
-        return None, None, key
-    if found.kind == "Secret":
-        try:
-            return None, base64.b64decode(data[key], validate=True).decode(), key
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return None, None, key
-    return data, data[key], key
+    if found.kind != "Secret" and isinstance(data, YMap) and text is not None:
+        return data, text, key
+    return None, text, key
 
 
 # -- Argo CD ---------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from linter.finding import Location, ObjectRef
@@ -92,3 +95,32 @@ def resources_in(value: object, file: str) -> list[Resource]:
     if kind.endswith("List") and isinstance(value.get("items"), list):
         return [item for entry in value["items"] for item in resources_in(entry, file)]
     return [Resource(value, file)]
+
+
+def find_object(objects: Iterable[Resource], kind: object, name: object, namespace: str | None,
+                group: str | None = "") -> Resource | None:
+    """The first object of that kind and name in `namespace`, or naming no namespace
+    (a kustomize or Flux namespace puts it there); `group` None matches any group."""
+    for candidate in objects:
+        if candidate.kind == kind and candidate.name == name and candidate.namespace in (namespace, None) \
+                and (group is None or candidate.group == group):
+            return candidate
+    return None
+
+
+def data_text(resource: Resource, key: str) -> str | None:
+    """The text of `key` in a ConfigMap's data, or a Secret's stringData or (base64) data."""
+    if resource.kind == "Secret":
+        plain = resource.data.get("stringData")
+        if isinstance(plain, Mapping) and isinstance(plain.get(key), str):
+            return plain[key]
+    data = resource.data.get("data")
+    value = data.get(key) if isinstance(data, Mapping) else None
+    if not isinstance(value, str):
+        return None
+    if resource.kind != "Secret":
+        return value
+    try:
+        return base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
