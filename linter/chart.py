@@ -176,11 +176,6 @@ def children(parent: str, version: Version | None) -> list[str]:
     return sorted(names)
 
 
-def first_version_with(path: str) -> Version | None:
-    key = KEYS.get(path)
-    return key.since if key else None
-
-
 def suggest(path: str, version: Version | None) -> str | None:
     """The closest real key to an unknown one: a sibling that looks alike, or the
     same name under another parent (FRR settings under the wrong parent)."""
@@ -278,10 +273,6 @@ def get(values: Mapping[str, object], path: str) -> object:
             return _UNSET
         current = current[part]
     return current
-
-
-def is_set(values: Mapping[str, object], path: str) -> bool:
-    return get(values, path) is not _UNSET
 
 
 def _effective(values: Mapping[str, object], path: str, version: Version | None,

@@ -46,7 +46,7 @@ RECOGNISED = [
     (f"https://{GH}/config/native?version=v0.14.8", "native", (0, 14, 8), "v0.14.8", True),
     (f"https://{GH}/config/native?version=v0.13.1&ref=v0.14.8", "native", (0, 14, 8), "v0.14.8", True),  # ref wins
     (f"{GH}/config/frr-k8s-external?ref=v0.14.6", "frr-k8s-external", (0, 14, 6), "v0.14.6", True),
-    (f"https://GitHub.com/MetalLB/metallb/config/native?ref=v0.14.8", "native", (0, 14, 8), "v0.14.8", True),
+    ("https://GitHub.com/MetalLB/metallb/config/native?ref=v0.14.8", "native", (0, 14, 8), "v0.14.8", True),
     # main, no ref (default branch), another branch, a commit: main HEAD, `:main` images.
     (f"{GH}/config/native?ref=main", "native", (0, 16, 1), "main", False),
     (f"{GH}/config/native", "native", (0, 16, 1), "main", False),
