@@ -9,12 +9,15 @@ version bumps, speaker placement) are one more function appended to
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from linter.finding import Location, ObjectRef
+from linter.installation import InstallationModel
 from linter.model import Advertisement, Cluster, Pool
+from linter.yamlpos import plain
 
 Interval = tuple[int, int]  # first and last address, as integers, inclusive
 
@@ -198,7 +201,7 @@ def installation_changes(base: Cluster, head: Cluster) -> Iterator[Change]:
         # Keyed without the namespace, so a moved installation is one change, not two.
         groups: dict[tuple[str, str, str], dict[str | None, Any]] = {}
         for item in cluster.installations:
-            key = (item.how, item.source.kind, item.source.name or "")
+            key = item.identity
             groups.setdefault(key, {})[item.namespace] = item
         return groups
 
@@ -210,22 +213,93 @@ def installation_changes(base: Cluster, head: Cluster) -> Iterator[Change]:
         if len(gone) == 1 and len(came) == 1:
             was, now = gone[0], came[0]
             yield Change(head.target, "installation-namespace-changed",
-                         f"MetalLB ({now.how} {now.source.name}) moves from namespace "
+                         f"MetalLB ({now.how} {now.name}) moves from namespace "
                          f"{was.namespace or '(none)'} to {now.namespace or '(none)'}",
-                         now.source.ref(), now.location,
+                         now.ref(), now.location,
                          {"namespace_before": was.namespace, "namespace_after": now.namespace})
             continue
         for item in gone:
             yield Change(base.target, "installation-removed",
-                         f"MetalLB installation removed: {item.how} {item.source.name} "
+                         f"MetalLB installation removed: {item.how} {item.name} "
                          f"in namespace {item.namespace or '(none)'}",
-                         item.source.ref(), item.location, {"namespace": item.namespace})
+                         item.ref(), item.location, {"namespace": item.namespace})
         for item in came:
             yield Change(head.target, "installation-added",
-                         f"MetalLB installation added: {item.how} {item.source.name} "
+                         f"MetalLB installation added: {item.how} {item.name} "
                          f"in namespace {item.namespace or '(none)'}",
-                         item.source.ref(), item.location, {"namespace": item.namespace})
+                         item.ref(), item.location, {"namespace": item.namespace})
+
+
+def _by_identity(cluster: Cluster) -> dict[object, InstallationModel]:
+    return {item.identity: item for item in cluster.installations}
+
+
+def version_changes(base: Cluster, head: Cluster) -> Iterator[Change]:
+    """An installation that stays, on another MetalLB version (0.14.8 -> 0.14.9)."""
+    before = _by_identity(base)
+    for key, now in _by_identity(head).items():
+        was = before.get(key)
+        if was is None or was.version == now.version:
+            continue
+        yield Change(head.target, "version-changed",
+                     f"MetalLB {was.version or '(unpinned)'} -> {now.version or '(unpinned)'} "
+                     f"({now.how} {now.name})", now.ref(), now.version_location or now.location,
+                     {"version_before": was.version, "version_after": now.version})
+
+
+def _placement_fields(item: InstallationModel) -> dict[str, tuple[object, Location]]:
+    fields: dict[str, tuple[object, Location]] = {}
+    for component in ("speaker", "controller"):
+        placement = getattr(item, component)
+        for name, located in (("tolerations", placement.tolerations), ("nodeSelector", placement.node_selector),
+                              ("affinity", placement.affinity)):
+            fields[f"{component} {name}"] = (plain(located.value), located.location)
+    fields["speaker ignoreExcludeLB"] = (item.ignore_exclude_lb.value, item.ignore_exclude_lb.location)
+    return fields
+
+
+def placement_changes(base: Cluster, head: Cluster) -> Iterator[Change]:
+    """Where speakers and the controller may run, and whether excluded nodes announce."""
+    before = _by_identity(base)
+    for key, now in _by_identity(head).items():
+        was = before.get(key)
+        if was is None or not was.known or not now.known:
+            continue
+        old, new = _placement_fields(was), _placement_fields(now)
+        for name, (value, location) in new.items():
+            previous = old[name][0]
+            if previous == value:
+                continue
+            yield Change(head.target, "placement-changed",
+                         f"{name} of {now.how} {now.name}: {json.dumps(previous, default=str)} -> {json.dumps(value, default=str)}",
+                         now.ref(), location, {"field": name, "before": previous, "after": value})
+
+
+def _holds(pools: list[Pool], address: object) -> bool:
+    value, version = int(address), address.version  # type: ignore[call-overload,attr-defined]
+    return any(e.entry.valid and e.entry.version == version and e.entry.first <= value <= e.entry.last
+               for pool in pools for e in pool.entries)
+
+
+def requested_ip_changes(base: Cluster, head: Cluster) -> Iterator[Change]:
+    """A Service's requested address that some pool held before and none holds now: MetalLB
+    takes it back (the Service goes Pending), and another Service may get it."""
+    from linter.services import lb_services  # deferred: only a diff pays for Service parsing
+
+    if not base.pools:
+        return
+    for service in lb_services(head):
+        for requested in service.ips:
+            if requested.address is None or not _holds(base.pools, requested.address) \
+                    or _holds(head.pools, requested.address):
+                continue
+            yield Change(head.target, "requested-ip-left-pools",
+                         f"warning: addresses reallocated: Service {service.display} requests {requested.text}, "
+                         f"which a pool held before and no pool holds now: the Service loses its address",
+                         service.resource.ref(), requested.location,
+                         {"service": service.display, "address": requested.text, "warning": True})
 
 
 # The extension point: one function per kind of change, run in this order.
-DETECTORS: list[Detector] = [pool_changes, advertisement_changes, installation_changes]
+DETECTORS: list[Detector] = [pool_changes, advertisement_changes, installation_changes, version_changes,
+                             placement_changes, requested_ip_changes]

@@ -21,6 +21,7 @@ from linter import __version__
 if TYPE_CHECKING:
     from linter.config import Config
     from linter.engine import Result
+    from linter.node_scope import NodeOptions
 
 _SEVERITIES = ("error", "warning", "info")
 _FORMATS = ("text", "json", "sarif", "github", "rdjson", "junit", "markdown")  # kept equal to linter.report.FORMAT_NAMES (a test checks)
@@ -84,6 +85,19 @@ def _output_options(formats: tuple[str, ...], fail_on_help: str, quiet_help: str
     return decorate
 
 
+_DISTRIBUTIONS = ("generic", "kubeadm", "k3s", "rke2", "microk8s", "talos", "k0s")  # linter.node_sources
+
+
+def _node_options(command: F) -> F:
+    """--nodes and --distribution: what the repository does not say about the cluster's nodes."""
+    command = click.option("--distribution", type=click.Choice(_DISTRIBUTIONS),
+                           help="Assume this distribution's default control plane when no file declares "
+                                "the nodes.")(command)
+    return click.option("--nodes", "nodes_file", metavar="FILE",
+                        help="Node manifests for every target, e.g. `kubectl get nodes -o yaml` "
+                             "(- for stdin).")(command)
+
+
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="metallb-lint")
 def main() -> None:
@@ -100,10 +114,13 @@ def main() -> None:
               help="Show every finding: ignore suppression comments, annotations and --baseline.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Hide the findings this file lists (written by `metallb-lint baseline`).")
+@_node_options
 def lint(paths: tuple[Path, ...], formats: tuple[str, ...], outputs: tuple[Path, ...],
          config_file: Path | None, fail_on: str, quiet: bool, no_color: bool,
-         no_suppressions: bool, baseline_file: Path | None) -> None:
+         no_suppressions: bool, baseline_file: Path | None,
+         nodes_file: str | None = None, distribution: str | None = None) -> None:
     """Lint PATHS (files or directories; default: the current directory)."""
+    from linter.config import ConfigError
     from linter.discover import DiscoveryError
     from linter.engine import lint as run_lint
     from linter.finding import Severity
@@ -115,10 +132,11 @@ def lint(paths: tuple[Path, ...], formats: tuple[str, ...], outputs: tuple[Path,
     root = repository_root(Path.cwd())
     config = _load_config(root, config_file)
     baseline = _load_baseline(baseline_file) if baseline_file is not None else frozenset()
+    node_options = _read_node_options(nodes_file, distribution)
     try:
         result = run_lint(root, list(paths) or [Path.cwd()], REGISTRY, config,
-                          suppressions=not no_suppressions, baseline=baseline)
-    except DiscoveryError as error:
+                          suppressions=not no_suppressions, baseline=baseline, nodes=node_options)
+    except (DiscoveryError, ConfigError) as error:
         _fail(str(error))
         return
     _write_reports(result, formats or (_default_format(),), outputs, quiet, no_color)
@@ -128,6 +146,27 @@ def lint(paths: tuple[Path, ...], formats: tuple[str, ...], outputs: tuple[Path,
         sys.exit(2)
     threshold = Severity.parse(fail_on)
     sys.exit(1 if any(f.severity >= threshold for f in result.findings) else 0)
+
+
+def _read_node_options(nodes_file: str | None, distribution: str | None) -> NodeOptions:
+    from linter.node_scope import NodeOptions
+    from linter.node_sources import nodes_from_text
+
+    if nodes_file is None:
+        return NodeOptions(distribution=distribution)
+    try:
+        if nodes_file == "-":
+            text, name = sys.stdin.read(), "<stdin>"
+        else:
+            text, name = Path(nodes_file).read_text(encoding="utf-8"), nodes_file
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"{nodes_file}: cannot read: {getattr(error, 'strerror', None) or error}")
+        raise  # unreachable: _fail exits
+    try:
+        return NodeOptions(tuple(nodes_from_text(text, name)), distribution)
+    except ValueError as error:
+        _fail(str(error))
+        raise  # unreachable
 
 
 def _load_config(root: Path, config_file: Path | None) -> Config:
@@ -270,8 +309,15 @@ _DIFF_FORMATS = ("text", "json", "markdown", "rdjson", "github")  # linter.diff_
                  quiet_help="No header or counts; only sections with something in them.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file for both sides (default: each side's own).")
+@click.option("--no-suppressions", is_flag=True,
+              help="Compare every finding: ignore suppression comments, annotations and --baseline.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Leave out, on both sides, the findings this file lists.")
+@_node_options
 def diff(base: str | None, head: str | None, formats: tuple[str, ...], outputs: tuple[Path, ...],
-         config_file: Path | None, fail_on: str, quiet: bool, no_color: bool) -> None:
+         config_file: Path | None, fail_on: str, quiet: bool, no_color: bool, no_suppressions: bool = False,
+         baseline_file: Path | None = None, nodes_file: str | None = None,
+         distribution: str | None = None) -> None:
     """Findings introduced and fixed, and MetalLB changes, between two git revisions.
 
     No argument: HEAD against the working tree. BASE alone: the merge base of
@@ -279,7 +325,7 @@ def diff(base: str | None, head: str | None, formats: tuple[str, ...], outputs: 
     request). BASE HEAD: those two revisions. Revisions are read from git;
     the work tree and the index are never touched.
     """
-    from linter.diff import DiffError, failed, run_diff
+    from linter.diff import DiffError, LintOptions, failed, run_diff
     from linter.diff_report import diff_reporters
     from linter.finding import Severity
     from linter.report import ReportOptions
@@ -290,9 +336,11 @@ def diff(base: str | None, head: str | None, formats: tuple[str, ...], outputs: 
     if config_file is not None and not config_file.is_file():
         _fail(f"{config_file}: no such configuration file")
     names = {key: rule.code for rule in REGISTRY for key in (rule.code, rule.name)}
+    options = LintOptions(_read_node_options(nodes_file, distribution), not no_suppressions,
+                          _load_baseline(baseline_file) if baseline_file is not None else frozenset())
     try:
         result = run_diff(Path.cwd(), base, head, REGISTRY,
-                          config_file.resolve() if config_file else None, names)
+                          config_file.resolve() if config_file else None, names, options)
     except DiffError as error:
         _fail(str(error))
         return
@@ -309,6 +357,27 @@ def diff(base: str | None, head: str | None, formats: tuple[str, ...], outputs: 
     if result.errors:
         sys.exit(2)
     sys.exit(1 if failed(result, Severity.parse(fail_on)) else 0)
+
+
+@main.command("versions")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (declared targets).")
+def versions(path: Path | None, output_format: str, config_file: Path | None) -> None:
+    """Per target: MetalLB installation(s), version, backend and each pin with its file:line."""
+    from linter.discover import DiscoveryError
+    from linter.versions_report import run_versions
+    from linter.workspace import repository_root
+
+    root = repository_root(Path.cwd())
+    config = _load_config(root, config_file)
+    if path is not None and not path.exists():
+        _fail(f"{path}: no such file or directory")
+    try:
+        click.echo(run_versions(root, path or Path.cwd(), config, output_format), nl=False)
+    except DiscoveryError as error:
+        _fail(str(error))
 
 
 @main.command("rules")

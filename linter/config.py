@@ -30,6 +30,17 @@ class ConfigError(Exception):
 class DeclaredTarget:
     name: str
     paths: tuple[str, ...]
+    nodes: tuple[str, ...] = ()  # files declaring its nodes
+    distribution: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Environments:
+    """Which targets are environments of one installation (beyond sharing a base), and the
+    one whose MetalLB version is the reference for the others (linter/versions.py)."""
+
+    reference: str | None = None
+    groups: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +55,13 @@ class Config:
     source: str | None = None  # where it was read, for messages
     targets: tuple[DeclaredTarget, ...] = ()
     rules: dict[str, RuleSettings] = field(default_factory=dict)  # by rule code
+    nodes: tuple[str, ...] = ()  # node files for every target
+    distribution: str | None = None  # for every target that does not name its own
+    distribution_line: int = 1  # where `distribution:` is written, for findings that rest on it
+    environments: Environments = field(default_factory=lambda: Environments())
+
+    def target(self, name: str) -> DeclaredTarget | None:
+        return next((t for t in self.targets if t.name == name), None)
 
     def apply(self, findings: Sequence[Finding]) -> list[Finding]:
         """Severity overrides and ignore-paths, applied once before reporting."""
@@ -160,9 +178,25 @@ def load_config(root: Path, explicit: Path | None, rule_names: dict[str, str]) -
         return Config(source)
     _unquoted_off(data)
     _validate(data, source)
-    targets = tuple(DeclaredTarget(t["name"], tuple(t["paths"])) for t in data.get("targets", ()))
+    targets = tuple(DeclaredTarget(t["name"], tuple(t["paths"]), tuple(t.get("nodes", ())), t.get("distribution"))
+                    for t in data.get("targets", ()))
     names = [t.name for t in targets]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
         raise ConfigError(f'{source}: targets: the name "{duplicate}" is declared twice')
-    return Config(source, targets, _rule_settings(data.get("rules", {}), source, rule_names))
+    return Config(source, targets, _rule_settings(data.get("rules", {}), source, rule_names),
+                  tuple(data.get("nodes", ())), data.get("distribution"), _line_of(path, "distribution:"),
+                  _environments(data.get("environments") or {}))
+
+
+def _environments(data: dict[str, Any]) -> Environments:
+    return Environments(data.get("reference"), tuple(tuple(group) for group in data.get("groups", ())))
+
+
+def _line_of(path: Path, text: str) -> int:
+    """The first line holding `text` (the configuration is read without positions)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((number for number, line in enumerate(lines, 1) if text in line), 1)

@@ -21,6 +21,7 @@ from linter.config import ConfigError, load_config
 from linter.engine import Result, lint
 from linter.finding import Finding, Severity
 from linter.gitrev import RevisionError, extract, merge_base, resolve, toplevel
+from linter.node_scope import NodeOptions
 
 if TYPE_CHECKING:
     from linter.rule import Rule
@@ -62,31 +63,43 @@ def sides(root: Path, base: str | None, head: str | None) -> tuple[Side, Side]:
     return Side(name, commit), Side(WORKING_TREE, None)
 
 
+@dataclass(frozen=True, slots=True)
+class LintOptions:
+    """What both sides are linted with, beyond the rules and each side's configuration."""
+
+    nodes: NodeOptions | None = None
+    suppressions: bool = True
+    baseline: frozenset[str] = frozenset()
+
+
 def _lint_side(root: Path, side: Side, rules: Sequence[Rule], config_file: Path | None,
-               rule_names: dict[str, str]) -> Result:
+               rule_names: dict[str, str], options: LintOptions) -> Result:
     with tempfile.TemporaryDirectory(prefix="metallb-lint-diff-") as temporary:
         tree = root if side.commit is None else Path(temporary)
         if side.commit is not None:
             extract(root, side.commit, tree)
-        try:
-            config = load_config(tree, config_file, rule_names)
-        except ConfigError as error:
-            raise DiffError(f"{side.label}: {error}") from error
         # Paths of findings are relative to `tree`, which is the repository
         # root on both sides: the temporary directory never shows.
         # The result carries the model the rules saw, so the change summary
         # describes exactly what was linted, without rendering twice.
-        return lint(tree, [tree], rules, config)
+        try:
+            config = load_config(tree, config_file, rule_names)
+            return lint(tree, [tree], rules, config, suppressions=options.suppressions,
+                        baseline=options.baseline, nodes=options.nodes)
+        except ConfigError as error:
+            raise DiffError(f"{side.label}: {error}") from error
 
 
 def run_diff(start: Path, base: str | None, head: str | None, rules: Sequence[Rule],
-             config_file: Path | None = None, rule_names: dict[str, str] | None = None) -> DiffResult:
+             config_file: Path | None = None, rule_names: dict[str, str] | None = None,
+             options: LintOptions | None = None) -> DiffResult:
     """Compare BASE and HEAD of the repository holding `start`."""
+    options = options or LintOptions()
     try:
         root = toplevel(start)
         old_side, new_side = sides(root, base, head)
-        old = _lint_side(root, old_side, rules, config_file, rule_names or {})
-        new = _lint_side(root, new_side, rules, config_file, rule_names or {})
+        old = _lint_side(root, old_side, rules, config_file, rule_names or {}, options)
+        new = _lint_side(root, new_side, rules, config_file, rule_names or {}, options)
     except RevisionError as error:
         raise DiffError(str(error)) from error
     before = {f.fingerprint for f in old.findings}

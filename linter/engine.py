@@ -15,6 +15,7 @@ from linter.config import Config
 from linter.discover import DiscoveryError, discover
 from linter.finding import Finding
 from linter.model import Cluster, Repository, build_cluster
+from linter.node_scope import NodeOptions, assign_nodes
 from linter.render import LOOSE_TARGET, Target, build_targets, targets_including
 from linter.workspace import Workspace
 
@@ -33,7 +34,8 @@ class Result:
 
 
 def lint(root: Path, paths: Sequence[Path], rules: Sequence[Rule], config: Config | None = None, *,
-         suppressions: bool = True, baseline: frozenset[str] = frozenset()) -> Result:
+         suppressions: bool = True, baseline: frozenset[str] = frozenset(),
+         nodes: NodeOptions | None = None) -> Result:
     """Lint `paths` (inside `root`) with `rules`, as `config` says.
 
     When every path is a file or missing (pre-commit's staged files, `git diff
@@ -41,7 +43,7 @@ def lint(root: Path, paths: Sequence[Path], rules: Sequence[Rule], config: Confi
     from the whole repository; see `_named_files`.
 
     Raises DiscoveryError for a path that leaves the root, or (a directory being
-    named) that does not exist.
+    named) that does not exist; ConfigError for a configured node file that does not exist.
     """
     config = config or Config()
     workspace = Workspace(root)
@@ -55,12 +57,14 @@ def lint(root: Path, paths: Sequence[Path], rules: Sequence[Rule], config: Confi
         for path in files:
             workspace.load(path)
         targets, render_problems = build_targets(workspace, files, config.targets)
+        node_lists = assign_nodes(targets, workspace, files, config, nodes or NodeOptions())
         sources = workspace.files
         if named is not None:  # lint only what the named files can affect
             targets, render_problems, files = _affected(targets, render_problems, named)
             sources = {name: sources[name] for name in files if name in sources}
-        repository = Repository(sources, [build_cluster(target) for target in targets],
-                                render_problems)
+        repository = Repository(sources, [build_cluster(target, node_lists.get(target.name, []))
+                                          for target in targets],
+                                render_problems, config.environments)
         found: list[Finding] = []
         errors: list[str] = []
         for rule in rules:

@@ -1,7 +1,9 @@
 """Helm releases a target deploys: Flux HelmReleases, Argo CD Applications with a
-chart source, kustomize `helmCharts` entries. Each becomes one `HelmRelease`:
-which chart (and whether it is MetalLB's), at which version, from where, and
-the user's values merged as Helm merges them (linter/helm_values.py).
+chart source, and the releases files declare (linter/helm_declared.py: kustomize
+`helmCharts` entries, umbrella charts, helmfile releases). Each becomes one
+`HelmRelease`: which chart (and whether it is MetalLB's), at which version,
+from where, and the user's values merged as Helm merges them
+(linter/helm_values.py).
 
 Only releases that are MetalLB's chart, or that the repository calls MetalLB,
 are returned: the Helm rules (ML501-ML504) need nothing else.
@@ -10,11 +12,13 @@ are returned: the Helm rules (ML501-ML504) need nothing else.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from linter.finding import Location
-from linter.helm_values import SetValue, embedded_values, merge_layers, mentions, string_values, typed, \
-    values_file
+from linter.helm_declared import Declared, from_helm_chart
+from linter.helm_declared import text as _text
+from linter.helm_values import Layers, embedded_values, merge_layers, mentions, string_values, typed, values_file
 from linter.kustomize import HelmChart
 from linter.resource import RenderProblem, Resource, data_text, find_object
 from linter.workspace import Workspace
@@ -29,7 +33,7 @@ _OTHER_PUBLISHERS = ("bitnami",)
 @dataclass(slots=True)
 class HelmRelease:
     resource: Resource | None
-    source: str  # "flux" | "argocd" | "kustomize"
+    source: str  # "flux" | "argocd" | "kustomize" | "umbrella" | "helmfile"
     name: str
     namespace: str | None
     chart: str | None
@@ -46,59 +50,39 @@ class HelmRelease:
     source_missing: bool = False  # a Flux sourceRef / chartRef names an object the repository lacks
     source_ref: str | None = None  # e.g. "HelmRepository flux-system/metallb", for that message
     deleted: dict[str, Location] = field(default_factory=dict)  # dotted paths a null removed
-    files: set[str] = field(default_factory=set)  # repository files the values were read from
-
-
-@dataclass(slots=True)
-class _Layers:
-    """Values layers as they are read, first lowest, and what could not be read."""
-
-    owner: str
-    items: list[YMap | SetValue] = field(default_factory=list)
-    known: bool = True
-    problems: list[RenderProblem] = field(default_factory=list)
-
-    def unknown(self, why: str, location: Location, kind: str = "unresolved") -> None:
-        self.known = False
-        self.problems.append(RenderProblem(f"{self.owner}: {why}: its values are not checked", location, kind))
-
-    def add(self, values: YMap | None, why: str, location: Location) -> None:
-        if values is None:
-            self.unknown(why, location)
-        else:
-            self.items.append(values)
-
-
-def _text(value: object) -> str | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return value if isinstance(value, str) and value else None
+    files: set[str] = field(default_factory=set)  # repository files the values were (or would be) read from
+    namespace_location: Location | None = None  # where the release's namespace is decided
+    # The object or entry declaring the release: a helmCharts entry, a Chart.yaml
+    # dependency, a helmfile release, else the HelmRelease / Application.
+    declared: Location | None = None
 
 
 def _chart_name(chart: str | None) -> str | None:
     return chart.rstrip("/").rsplit("/", 1)[-1] if chart else None
 
 
-def _finish(resource: Resource | None, source: str, name: str, namespace: str | None, chart: str | None,
-            chart_location: Location, version: str | None, version_location: Location,
-            repository: str | None, repository_location: Location | None, layers: _Layers,
-            origin: Location) -> HelmRelease:
+def _finish(resource: Resource | None, found: Declared) -> HelmRelease:
+    layers = found.layers
     deleted: dict[str, Location] = {}
-    values = merge_layers(layers.items, origin, deleted)
-    is_metallb = _chart_name(chart) == "metallb" and \
-        not any(other in (repository or "").lower() for other in _OTHER_PUBLISHERS)
-    words = [name, namespace or "", (resource.name or "") if resource else ""]
+    values = merge_layers(layers.items, found.declared, deleted)
+    is_metallb = _chart_name(found.chart) == "metallb" and \
+        not any(other in (found.repository or "").lower() for other in _OTHER_PUBLISHERS)
+    words = [found.name, found.namespace or "", (resource.name or "") if resource else ""]
     named = any("metallb" in w.lower() for w in words) or mentions(values, "metallb")
-    files = {layer.file if isinstance(layer, YMap) else layer[2].file for layer in layers.items}
-    return HelmRelease(resource, source, name, namespace, chart, chart_location, version, version_location,
-                       repository, repository_location, values, layers.known, is_metallb, named,
-                       layers.problems, deleted=deleted, files={f for f in files if f})
+    files = {layer.file if isinstance(layer, YMap) else layer[2].file for layer in layers.items} | layers.read
+    return HelmRelease(resource, found.source, found.name, found.namespace, found.chart, found.chart_location,
+                       found.version, found.version_location, found.repository, found.repository_location,
+                       values, layers.known, is_metallb, named, layers.problems, deleted=deleted,
+                       files={f for f in files if f}, namespace_location=found.namespace_location,
+                       declared=found.declared)
 
 
-def helm_releases(resources: list[Resource], workspace: Workspace | None, charts: list[HelmChart],
-                  repository: list[Resource]) -> list[HelmRelease]:
-    """The MetalLB (or MetalLB-named) Helm releases among a target's objects and helm charts.
+def helm_releases(resources: list[Resource], workspace: Workspace | None,
+                  charts: Sequence[HelmChart | Declared], repository: list[Resource]) -> list[HelmRelease]:
+    """The MetalLB (or MetalLB-named) Helm releases among a target's objects and declared releases.
 
+    `charts`: the target's kustomize helmCharts entries, and the umbrella-chart and
+    helmfile releases of its files (linter/render.py attaches them).
     `repository` is every object of every file: where Flux finds sources and
     valuesFrom objects a target does not deploy itself (the target's own,
     rendered objects are looked at first: a generated values ConfigMap)."""
@@ -109,7 +93,8 @@ def helm_releases(resources: list[Resource], workspace: Workspace | None, charts
             found.append(_flux(resource, workspace, lookup))
         elif resource.group == "argoproj.io" and resource.kind == "Application":
             found.extend(_argo(resource, workspace))
-    found.extend(_kustomize(chart, workspace) for chart in charts)
+    for chart in charts:
+        found.append(_finish(None, chart if isinstance(chart, Declared) else from_helm_chart(chart, workspace)))
     return [r for r in found if r.is_metallb or r.named_metallb]
 
 
@@ -156,7 +141,7 @@ def _flux(resource: Resource, workspace: Workspace | None, lookup: list[Resource
             if kind == "OCIRepository":  # the URL names the chart; the ref pins it
                 chart, chart_location = _chart_name(repository), repository_location
                 version, version_location = _oci_version(target)
-    layers = _Layers(resource.describe())
+    layers = Layers(resource.describe())
     if isinstance(chart_spec, YMap) and (chart_spec.get("valuesFiles") or chart_spec.get("valuesFile")):
         # Files of the chart source (replacing the chart's values.yaml), not of this repository.
         key = "valuesFiles" if chart_spec.get("valuesFiles") else "valuesFile"
@@ -167,9 +152,11 @@ def _flux(resource: Resource, workspace: Workspace | None, lookup: list[Resource
     if isinstance(spec.get("values"), YMap):
         layers.items.append(spec["values"])
     target_namespace = _text(spec.get("targetNamespace"))
-    release = _finish(resource, "flux", _text(spec.get("releaseName")) or resource.name or "",
-                      target_namespace or resource.namespace, chart, chart_location, version,
-                      version_location, repository, repository_location, layers, spec.location())
+    namespace_at = spec.value_location("targetNamespace") if target_namespace else resource.namespace_location()
+    release = _finish(resource, Declared(
+        "flux", _text(spec.get("releaseName")) or resource.name or "", target_namespace or resource.namespace,
+        namespace_at, chart, chart_location, version, version_location, repository, repository_location,
+        layers, spec.location()))
     release.source_missing, release.source_ref = missing, reference
     return release
 
@@ -185,7 +172,7 @@ def _oci_version(source: Resource) -> tuple[str | None, Location]:
 
 
 def _flux_values_from(entry: YMap, owner: Resource, workspace: Workspace | None, lookup: list[Resource],
-                      layers: _Layers) -> None:
+                      layers: Layers) -> None:
     kind, name = entry.get("kind"), entry.get("name")
     key = _text(entry.get("valuesKey")) or "values.yaml"
     optional = entry.get("optional") is True
@@ -195,6 +182,7 @@ def _flux_values_from(entry: YMap, owner: Resource, workspace: Workspace | None,
         if not optional:  # Flux skips a missing optional reference, and fails otherwise
             layers.unknown(f"{kind} {name} is not in this repository", where)
         return
+    layers.read.add(found.file)
     if "sops" in found.data:
         layers.unknown(f"{kind} {name} is encrypted (sops)", where)
         return
@@ -240,6 +228,8 @@ def _argo(app: Resource, workspace: Workspace | None) -> list[HelmRelease]:
     refs = {s["ref"]: s for s in sources if _text(s.get("ref"))}
     destination = spec.get("destination")
     namespace = _text(destination.get("namespace")) if isinstance(destination, YMap) else None
+    namespace_at = destination.value_location("namespace") if namespace and isinstance(destination, YMap) \
+        else app.location()
     releases = []
     for source in sources:
         repo = _text(source.get("repoURL"))
@@ -253,17 +243,17 @@ def _argo(app: Resource, workspace: Workspace | None) -> list[HelmRelease]:
             chart_location = source.value_location("chart")
         written = source.get("helm")
         helm = written if isinstance(written, YMap) else YMap(app.file)
-        layers = _Layers(app.describe())
+        layers = Layers(app.describe())
         _argo_layers(source, helm, refs, workspace, layers)
-        releases.append(_finish(app, "argocd", _text(helm.get("releaseName")) or app.name or "", namespace,
-                                chart, chart_location, _text(source.get("targetRevision")),
-                                source.value_location("targetRevision"), repo,
-                                source.value_location("repoURL") if repo else None, layers, source.location()))
+        releases.append(_finish(app, Declared(
+            "argocd", _text(helm.get("releaseName")) or app.name or "", namespace, namespace_at, chart,
+            chart_location, _text(source.get("targetRevision")), source.value_location("targetRevision"),
+            repo, source.value_location("repoURL") if repo else None, layers, source.location())))
     return releases
 
 
 def _argo_layers(source: YMap, helm: YMap, refs: dict[str, YMap], workspace: Workspace | None,
-                 layers: _Layers) -> None:
+                 layers: Layers) -> None:
     files = helm.get("valueFiles")
     ignore_missing = helm.get("ignoreMissingValueFiles") is True
     for index, entry in enumerate(files if isinstance(files, YSeq) else []):
@@ -284,6 +274,8 @@ def _argo_layers(source: YMap, helm: YMap, refs: dict[str, YMap], workspace: Wor
         if workspace is not None and path is None:
             layers.unknown(f'value file "{entry}" leaves the repository', where, "error")
             continue
+        if path is not None:
+            layers.read.add(path)
         if path is None or workspace is None or not workspace.is_file(path):
             if not ignore_missing:
                 layers.unknown(f'value file "{entry}" is not in this repository', where)
@@ -303,26 +295,3 @@ def _argo_layers(source: YMap, helm: YMap, refs: dict[str, YMap], workspace: Wor
             layers.items.append((str(parameter["name"]), value, parameter.value_location("value")))
     if helm.get("fileParameters"):
         layers.unknown("helm.fileParameters are not read", helm.key_location("fileParameters"))
-
-
-# -- kustomize helmCharts ----------------------------------------------------------
-
-def _kustomize(chart: HelmChart, workspace: Workspace | None) -> HelmRelease:
-    layers = _Layers(f'helmCharts entry "{chart.name}" in {chart.kustomization}')
-    # kustomize passes valuesFile with valuesInline merged over it, then each
-    # additionalValuesFiles with -f, which therefore win over the inline values.
-    for index, path in enumerate([chart.values_file, *chart.additional_values_files]):
-        if path is None:
-            continue
-        if workspace is None or "://" in path:
-            layers.unknown(f'values file "{path}" is not in this repository', chart.location)
-        else:
-            values, why = values_file(workspace, path)
-            layers.add(values, why, chart.location)
-        if index == 0 and chart.values_inline is not None:
-            layers.items.append(chart.values_inline)
-    if chart.values_file is None and chart.values_inline is not None:
-        layers.items.append(chart.values_inline)
-    return _finish(None, "kustomize", chart.release_name or chart.name, chart.namespace, chart.name,
-                   chart.location, chart.version, chart.location, chart.repo,
-                   chart.location if chart.repo else None, layers, chart.location)

@@ -16,15 +16,42 @@ from an earlier layer carry that layer's location as an override.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from linter.finding import Location
 from linter.loader import load_text
+from linter.resource import RenderProblem
 from linter.workspace import Workspace
 from linter.yamlpos import YMap, YSeq
 
 
 # One `--set`-style value: (dotted name as written, typed value, where it was set).
 SetValue = tuple[str, object, Location]
+
+
+@dataclass(slots=True)
+class Layers:
+    """A release's values layers as they are read, first lowest, and what could not be read.
+
+    `read`: every repository file consulted, even one that is missing or encrypted
+    today, so that changing it selects the release's target (changed-files mode)."""
+
+    owner: str
+    items: list[YMap | SetValue] = field(default_factory=list)
+    known: bool = True
+    problems: list[RenderProblem] = field(default_factory=list)
+    read: set[str] = field(default_factory=set)
+
+    def unknown(self, why: str, location: Location, kind: str = "skipped") -> None:
+        # "skipped" is render-skipped (ML004, info): the values are not evaluated, nothing is guessed.
+        self.known = False
+        self.problems.append(RenderProblem(f"{self.owner}: {why}: its values are not checked", location, kind))
+
+    def add(self, values: YMap | None, why: str, location: Location) -> None:
+        if values is None:
+            self.unknown(why, location)
+        else:
+            self.items.append(values)
 
 
 def merge_layers(layers: list[YMap | SetValue], origin: Location,
@@ -39,6 +66,23 @@ def merge_layers(layers: list[YMap | SetValue], origin: Location,
         else:
             set_value(result, split_path(layer[0]), layer[1], layer[2], deleted)
     return result
+
+
+def overlay(base: YMap | None, layer: YMap) -> YMap:
+    """`layer` merged over `base` as kyaml's merge2 does (kustomize's valuesMerge):
+    maps merge, the rest is replaced, and a null in `layer` removes the key without
+    deleting anything further (Helm later sees the key absent, so a chart default applies)."""
+    return _merge(base, layer, {}, "")
+
+
+def without(values: YMap, path: list[str]) -> YMap:
+    """A copy of `values` without the key at `path` (maps copied along the way)."""
+    copy = values.shallow_copy()
+    if len(path) == 1:
+        copy.pop(path[0], None)
+    elif isinstance(copy.get(path[0]), YMap):
+        copy[path[0]] = without(copy[path[0]], path[1:])
+    return copy
 
 
 def _merge(base: YMap | None, layer: YMap, deleted: dict[str, Location], prefix: str) -> YMap:

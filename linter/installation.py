@@ -4,31 +4,29 @@ From manifests (vendored, upstream-modelled, `helm template` output): the
 speaker DaemonSet and controller Deployment of one namespace, recognised by
 their images, read field by field with the line that set each field (a
 patch's line when a patch set it, the kustomization line for an upstream
-model). From Helm: the release's merged values over the chart's defaults of
-that chart version (facts §4.2); a default is located at the release's
-chart version (or chart) line, a null the user wrote at that null.
+model). From Helm: linter/installation_helm.py. The model's types live in
+linter/installation_model.py and are importable from here.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from linter.chart import Version, default, parse_version, show
 from linter.finding import Location
 from linter.helm_release import HelmRelease
+from linter.installation_helm import helm_model
+from linter.installation_model import WEBHOOK_DEFAULT, InstallationModel, Located, Placement, set_at
 from linter.resource import Resource
 from linter.yamlpos import YMap, YSeq, plain
 
-_MASTER = {"key": "node-role.kubernetes.io/master", "operator": "Exists", "effect": "NoSchedule"}
-_CONTROL_PLANE = {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}
-_OS_LINUX = {"kubernetes.io/os": "linux"}
-
-
+__all__ = ["InstallationModel", "Located", "Placement", "Recognised", "installations"]
 
 # quay.io/metallb/speaker, docker.io/metallb/controller, a mirror's
 # registry.example/metallb/speaker, bitnami/metallb-speaker ...
 _METALLB_IMAGE = re.compile(r"(?:^|/)metallb[/-](speaker|controller)(?::|@|$)")
+# quay.io/metallb/frr-k8s:v0.0.21: the frr-k8s daemon (config/frr-k8s, frr-k8s's own chart).
+_FRR_K8S_IMAGE = re.compile(r"(?:^|/)frr-k8s(?::|@|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,89 +88,7 @@ def _installation(resource: Resource) -> Recognised | None:
     return None
 
 
-@dataclass(frozen=True)
-class Located:
-    """A field's value and where it was set; `items`: one location per list item."""
-
-    value: object
-    location: Location
-    items: tuple[Location, ...] = ()
-
-
-@dataclass
-class Placement:
-    """Where a workload's pods may run."""
-
-    node_selector: Located  # dict[str, str]
-    tolerations: Located  # list[dict]
-    affinity: Located  # dict
-
-
-@dataclass
-class InstallationModel:
-    namespace: str | None
-    namespace_location: Location
-    how: str  # "speaker DaemonSet", "controller Deployment", "Flux HelmRelease", ...
-    source: Resource | None
-    release: HelmRelease | None
-    version: str | None
-    version_location: Location | None
-    speaker_enabled: bool
-    speaker: Placement
-    controller: Placement
-    ignore_exclude_lb: Located  # bool
-    memberlist: Located  # bool
-    lb_class: Located  # str | None
-    bgp_backend: Located  # "native" | "frr" | "frr-k8s"
-    images: dict[str, Located] = field(default_factory=dict)
-    known: bool = True
-
-    @property
-    def location(self) -> Location:
-        """Where the namespace is decided (the meaning of the former `Installation.location`)."""
-        return self.namespace_location
-
-    def as_document(self) -> dict[str, object]:
-        """A YAML-ready document: every field's value and `file:line:col`."""
-        def located(item: Located) -> dict[str, object]:
-            shown: dict[str, object] = {"value": plain(item.value), "location": str(item.location)}
-            if item.items:
-                shown["items"] = [str(i) for i in item.items]
-            return shown
-
-        def placement(p: Placement) -> dict[str, object]:
-            return {"nodeSelector": located(p.node_selector), "tolerations": located(p.tolerations),
-                    "affinity": located(p.affinity)}
-
-        return {
-            "apiVersion": "metallb-lint.io/v1alpha1", "kind": "InstallationModel",
-            "metadata": {"namespace": self.namespace, "source": self.how,
-                         "location": str(self.namespace_location)},
-            "spec": {
-                "version": self.version,
-                "versionLocation": str(self.version_location) if self.version_location else None,
-                "known": self.known, "speakerEnabled": self.speaker_enabled,
-                "speaker": placement(self.speaker), "controller": placement(self.controller),
-                "ignoreExcludeLB": located(self.ignore_exclude_lb), "memberlist": located(self.memberlist),
-                "loadBalancerClass": located(self.lb_class), "bgpBackend": located(self.bgp_backend),
-                "images": {name: located(image) for name, image in self.images.items()},
-            },
-        }
-
-
 # -- manifests ------------------------------------------------------------------------
-
-
-def _set_at(container: YMap, key: str) -> Location:
-    """Where `container[key]` was set: a patch's or model's own place, else its line here."""
-    value = container.get(key)
-    if isinstance(value, (YMap, YSeq)):
-        if value.origin is not None:
-            return value.origin
-        if value.node is not None and value.file != container.file and not (container.overrides and
-                                                                            key in container.overrides):
-            return value.location()
-    return container.value_location(key) if key in container else container.location()
 
 
 def _pod_spec(resource: Resource) -> YMap:
@@ -188,7 +104,7 @@ def _field(pod: YMap, key: str, empty: object) -> Located:
     items: tuple[Location, ...] = ()
     if isinstance(value, YSeq):
         items = tuple(value.item_location(i) for i in range(len(value)))
-    return Located(plain(value), _set_at(pod, key), items)
+    return Located(plain(value), set_at(pod, key), items)
 
 
 def _placement(resource: Resource | None, fallback: Location) -> Placement:
@@ -230,7 +146,15 @@ def _env(container: YMap | None, name: str) -> tuple[str | None, Location | None
     return None, None
 
 
-def _manifest_model(first: Resource, speaker: Resource | None, controller: Resource | None) -> InstallationModel:
+def _frr_k8s_daemon(resources: list[Resource], namespace: str | None) -> Resource | None:
+    """The frr-k8s DaemonSet among the manifests, the one in `namespace` first."""
+    daemons = [r for r in resources if r.group == "apps" and r.kind == "DaemonSet"
+               and any(_FRR_K8S_IMAGE.search(str(c.get("image", ""))) for c in _containers(r))]
+    return next((d for d in daemons if d.namespace == namespace), daemons[0] if daemons else None)
+
+
+def _manifest_model(first: Resource, speaker: Resource | None, controller: Resource | None,
+                    resources: list[Resource]) -> InstallationModel:
     """`first`: the one of the two listed first, which names the installation (as before)."""
     legacy = _installation(first)
     where = legacy.location if legacy else first.namespace_location()
@@ -246,6 +170,8 @@ def _manifest_model(first: Resource, speaker: Resource | None, controller: Resou
     if lb_class is None:
         lb_class, class_at = _arg(controller_main, "--lb-class")
     backend, backend_at = _env(speaker_main or controller_main, "METALLB_BGP_TYPE")
+    webhook, webhook_at = _arg(controller_main, "--webhook-mode")
+    daemon = _frr_k8s_daemon(resources, first.namespace) if backend == "frr-k8s" else None
     images = {name: Located(str(c["image"]), c.value_location("image"))
               for name, c in (("speaker", speaker_main), ("controller", controller_main)) if c is not None}
     return InstallationModel(
@@ -257,7 +183,10 @@ def _manifest_model(first: Resource, speaker: Resource | None, controller: Resou
         memberlist=Located(True, at),
         lb_class=Located(lb_class or None, class_at or at),
         bgp_backend=Located(backend or "native", backend_at or at),
-        images=images)
+        images=images,
+        webhook_mode=Located(webhook or WEBHOOK_DEFAULT,
+                             webhook_at or (controller_main.location() if controller_main is not None else at)),
+        frr_k8s=_placement(daemon, daemon.location()) if daemon is not None else None)
 
 
 def _from_manifests(resources: list[Resource]) -> list[InstallationModel]:
@@ -272,105 +201,7 @@ def _from_manifests(resources: list[Resource]) -> list[InstallationModel]:
         group = groups.setdefault(resource.namespace, {})
         group.setdefault("first", resource)
         group.setdefault(role, resource)
-    return [_manifest_model(g["first"], g.get("speaker"), g.get("controller")) for g in groups.values()]
-
-
-# -- Helm -------------------------------------------------------------------------------
-
-
-class _Values:
-    """The release's values over the chart's defaults, with where each was set."""
-
-    def __init__(self, release: HelmRelease) -> None:
-        self.release = release
-        self.version: Version | None = parse_version(release.version)
-        self.default_at = release.version_location if release.version else release.chart_location
-
-    def get(self, path: str, fallback: object = None) -> Located:
-        current: object = self.release.values
-        parent: YMap | None = None
-        parts = path.split(".")
-        for part in parts:
-            if not isinstance(current, YMap) or part not in current:
-                current = None
-                parent = None
-                break
-            parent, current = current, current[part]
-        if parent is not None and current is not None:
-            items: tuple[Location, ...] = ()
-            if isinstance(current, YSeq):
-                items = tuple(current.item_location(i) for i in range(len(current)))
-            return Located(plain(current), _set_at(parent, parts[-1]), items)
-        if path in self.release.deleted:  # a null removes the chart default too
-            return Located(None, self.release.deleted[path])
-        value = default(path, self.version)
-        return Located(fallback if value is None else value, self.default_at)
-
-    def placement(self, component: str, tolerate_master: Located | None) -> Placement:
-        selector = self.get(f"{component}.nodeSelector", {})
-        extra = selector.value if isinstance(selector.value, dict) else {}
-        node_selector = Located({**_OS_LINUX, **extra}, selector.location)
-        user = self.get(f"{component}.tolerations", [])
-        user_list = list(user.value) if isinstance(user.value, list) else []
-        built: list[object] = []
-        items: list[Location] = []
-        if tolerate_master is not None and tolerate_master.value:
-            pair = [_MASTER] if self.version is not None and self.version < (0, 13, 0) else [_MASTER, _CONTROL_PLANE]
-            built.extend(dict(t) for t in pair)
-            items.extend([tolerate_master.location] * len(pair))
-        built.extend(user_list)
-        items.extend(user.items or [user.location] * len(user_list))
-        where = user.location if user_list else tolerate_master.location if tolerate_master else user.location
-        return Placement(node_selector, Located(built, where, tuple(items)), self.get(f"{component}.affinity", {}))
-
-    def backend(self) -> Located:
-        frr = self.get("speaker.frr.enabled", False)
-        k8s = self.get("frrk8s.enabled", False)
-        external = self.get("frrk8s.external", False)
-        if frr.value is True:
-            return Located("frr", frr.location)
-        if k8s.value is True or external.value is True:
-            return Located("frr-k8s", (k8s if k8s.value is True else external).location)
-        return Located("native", frr.location)
-
-    def image(self, component: str) -> Located:
-        repository = self.get(f"{component}.image.repository")
-        tag = self.get(f"{component}.image.tag")
-        name = repository.value or f"quay.io/metallb/{component}"
-        if tag.value:
-            return Located(f"{name}:{tag.value}", tag.location)
-        app = f"v{show(self.version)}" if self.version else None
-        return Located(f"{name}:{app}" if app else str(name), repository.location)
-
-
-def _helm_model(release: HelmRelease, legacy: object | None) -> InstallationModel:
-    values = _Values(release)
-    if legacy is not None:
-        namespace, where, how = legacy.namespace, legacy.location, legacy.how  # type: ignore[attr-defined]
-    else:
-        how = {"flux": "Flux HelmRelease", "argocd": "Argo CD Application"}.get(release.source, "kustomize helmCharts")
-        namespace, where = release.namespace, release.chart_location
-        if release.resource is not None and release.source == "flux":
-            target = release.resource.spec.get("targetNamespace")
-            where = release.resource.spec.value_location("targetNamespace") if target \
-                else release.resource.namespace_location()
-    tolerate = values.get("speaker.tolerateMaster", True)
-    enabled = values.get("speaker.enabled", True)
-    exclude = values.get("speaker.ignoreExcludeLB", False)
-    lb_class = values.get("loadBalancerClass")
-    memberlist = values.get("speaker.memberlist.enabled", True)
-    return InstallationModel(
-        namespace=namespace, namespace_location=where, how=how, source=release.resource, release=release,
-        version=show(values.version) if values.version else release.version,
-        version_location=release.version_location if release.version else None,
-        speaker_enabled=enabled.value is not False and enabled.value is not None,
-        speaker=values.placement("speaker", tolerate), controller=values.placement("controller", None),
-        ignore_exclude_lb=Located(exclude.value is True, exclude.location),
-        memberlist=Located(memberlist.value is True, memberlist.location),
-        lb_class=Located(lb_class.value or None, lb_class.location),
-        bgp_backend=values.backend(),
-        images={"speaker": values.image("speaker"), "controller": values.image("controller")},
-        known=release.values_known)
+    return [_manifest_model(g["first"], g.get("speaker"), g.get("controller"), resources) for g in groups.values()]
 
 
 def installations(cluster_resources: list[Resource], releases: list[HelmRelease]) -> list[InstallationModel]:
@@ -395,10 +226,10 @@ def installations(cluster_resources: list[Resource], releases: list[HelmRelease]
             models.append(_unknown(legacy))
             continue
         used.add(id(release))
-        model = _helm_model(release, legacy)
+        model = helm_model(release, legacy)
         model.known = model.known and release.is_metallb
         models.append(model)
-    models.extend(_helm_model(r, None) for r in releases if r.is_metallb and id(r) not in used
+    models.extend(helm_model(r, None) for r in releases if r.is_metallb and id(r) not in used
                   and not (r.resource is not None and any(r.resource is m.source for m in models)))
     return models
 
@@ -411,4 +242,4 @@ def _unknown(legacy: Recognised) -> InstallationModel:
         source=legacy.source, release=None, version=None, version_location=None,
         speaker_enabled=True, speaker=nothing, controller=nothing,
         ignore_exclude_lb=Located(False, where), memberlist=Located(True, where), lb_class=Located(None, where),
-        bgp_backend=Located("native", where), known=False)
+        bgp_backend=Located("native", where), known=False, webhook_mode=Located(WEBHOOK_DEFAULT, where))

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from linter.addresses import Entry, is_unresolved, parse_entry
+from linter.config import Environments
 from linter.finding import Location
 from linter.helm_release import HelmRelease, helm_releases
 from linter.installation import InstallationModel, installations
 from linter.loader import SourceFile
+from linter.nodes import Node
 from linter.render import Target
 from linter.resource import RenderProblem, Resource
 from linter.selectors import LabelSelector, parse_selector
@@ -109,6 +111,7 @@ class Cluster:
     installations: list[InstallationModel] = field(default_factory=list)
     config_resources: list[Resource] = field(default_factory=list)  # metallb.io configuration
     helm_releases: list[HelmRelease] = field(default_factory=list)  # MetalLB (or MetalLB-named) releases
+    nodes: list[Node] = field(default_factory=list)  # linter/node_scope.py: empty when unknown
 
     @property
     def metallb_namespaces(self) -> set[str]:
@@ -155,8 +158,8 @@ def _advertisement(resource: Resource) -> Advertisement:
     return Advertisement(resource, names, selectors, selectors_location, unresolved)
 
 
-def build_cluster(target: Target) -> Cluster:
-    cluster = Cluster(target.name, target.resources)
+def build_cluster(target: Target, nodes: list[Node] | None = None) -> Cluster:
+    cluster = Cluster(target.name, target.resources, nodes=list(nodes or ()))
     for resource in target.resources:
         if resource.group == METALLB_GROUP:
             if resource.kind in CONFIG_KINDS:
@@ -167,9 +170,8 @@ def build_cluster(target: Target) -> Cluster:
                 cluster.advertisements.append(_advertisement(resource))
     cluster.helm_releases = helm_releases(target.resources, target.workspace, target.helm_charts,
                                           target.repository)
-    # Rules and `diff` name an installation by its object: kustomize helmCharts (no object) are left out.
-    cluster.installations = [i for i in installations(target.resources, cluster.helm_releases)
-                             if i.source is not None]
+    # Every installation, object or not (helmCharts, umbrella chart, helmfile): each has an identity.
+    cluster.installations = installations(target.resources, cluster.helm_releases)
     return cluster
 
 
@@ -180,3 +182,4 @@ class Repository:
     files: dict[str, SourceFile]
     clusters: list[Cluster]
     render_problems: list[RenderProblem] = field(default_factory=list)
+    environments: Environments = field(default_factory=lambda: Environments())  # from the configuration

@@ -20,6 +20,8 @@ from linter.discover import KUSTOMIZATION_NAMES
 from linter.gitops import GitOpsRenderer, Rendered, argo_bucket, is_unit, unit_key
 from linter.config import DeclaredTarget
 from linter.finding import Location
+from linter.helm_declared import Declared, declared_releases
+from linter.helm_release import helm_releases
 from linter.kustomization import kustomization_file
 from linter.kustomize import HelmChart, KustomizeRenderer
 from linter.resource import RenderProblem, Resource, resources_in
@@ -34,8 +36,9 @@ class Target:
     resources: list[Resource]
     files: set[str] = field(default_factory=set)  # every file that contributed
     # What Helm releases need beyond the objects (linter/helm_release.py): the
-    # kustomize helmCharts of the target, and where valuesFrom / value files are found.
-    helm_charts: list[HelmChart] = field(default_factory=list)
+    # kustomize helmCharts of the target and the releases its umbrella charts and
+    # helmfiles declare, and where valuesFrom / value files are found.
+    helm_charts: list[HelmChart | Declared] = field(default_factory=list)
     workspace: Workspace | None = None
     repository: list[Resource] = field(default_factory=list)  # every object of every file
 
@@ -155,11 +158,12 @@ def build_targets(workspace: Workspace, files: list[str],
     everything = [r for path in files for r in _file_resources(workspace, path)]
     if declared:  # the configuration replaces discovery
         targets = _with_helm_context(_declared_targets(workspace, declared, everything, kustomize, problems),
-                                     workspace, everything, kustomize)
+                                     workspace, everything, kustomize, files, standalone=False)
     else:
         targets = _by_destination(_with_helm_context(
             _discovered_targets(workspace, files, everything, kustomize, problems),
-            workspace, everything, kustomize))
+            workspace, everything, kustomize, files))
+    problems.extend(_with_release_files(targets))
     unique = {(p.location, p.message): p for p in [*kustomize.problems.values(), *problems]}
     return targets, list(unique.values())
 
@@ -186,15 +190,54 @@ def _discovered_targets(workspace: Workspace, files: list[str], everything: list
 
 
 def _with_helm_context(targets: list[Target], workspace: Workspace, everything: list[Resource],
-                       kustomize: KustomizeRenderer) -> list[Target]:
-    """Give each target its kustomize helmCharts (those of kustomizations it built)
-    and the repository's objects, which Flux valuesFrom may name."""
+                       kustomize: KustomizeRenderer, files: list[str], standalone: bool = True) -> list[Target]:
+    """Give each target its kustomize helmCharts (those of kustomizations it built),
+    the umbrella-chart and helmfile releases of its files, and the repository's
+    objects, which Flux valuesFrom may name.
+
+    An umbrella chart or helmfile no rendered target reads is a deployment unit of
+    its own: with `standalone` (discovery, not declared targets) it becomes a target
+    named after its chart directory or helmfile, rather than part of the loose
+    files, so that changed-files mode selects it by its own files only."""
+    declared = declared_releases(workspace, files)
+    claimed: set[int] = set()
     for target in targets:
         target.helm_charts = [c for c in kustomize.helm_charts if c.kustomization in target.files]
-        target.files |= {path for chart in target.helm_charts
+        target.files |= {path for chart in target.helm_charts if isinstance(chart, HelmChart)
                          for path in (chart.values_file, *chart.additional_values_files) if path and "://" not in path}
+        if target.name != LOOSE_TARGET or not standalone:
+            mine = [d for d in declared if d.declared.file in target.files]
+            target.helm_charts += mine
+            claimed.update(id(d) for d in mine)
         target.workspace, target.repository = workspace, everything
+    if standalone:
+        units: dict[str, Target] = {}
+        names = {target.name for target in targets}
+        for release in declared:
+            if id(release) in claimed or not helm_releases([], workspace, [release], []):
+                continue  # read by a rendered target, or not MetalLB: no unit of its own
+            path = release.declared.file
+            name = (posixpath.dirname(path) or ".") if release.source == "umbrella" else path
+            unit = units.get(path)
+            if unit is None:
+                unit = units[path] = Target(name if name not in names else path, [], {path}, [], workspace, everything)
+                names.add(unit.name)
+            unit.helm_charts.append(release)
+        targets = targets + list(units.values())
     return targets
+
+
+def _with_release_files(targets: list[Target]) -> list[RenderProblem]:
+    """Add the files each MetalLB release of a target reads its values from to the
+    target's files (so that changing only a values file, or the file of a valuesFrom
+    ConfigMap, selects the target in changed-files mode), and return the values
+    those releases could not read, reported once (render-skipped)."""
+    problems: list[RenderProblem] = []
+    for target in targets:
+        for release in helm_releases(target.resources, target.workspace, target.helm_charts, target.repository):
+            target.files |= release.files
+            problems.extend(release.problems)
+    return problems
 
 
 def _by_destination(targets: list[Target]) -> list[Target]:
@@ -213,7 +256,7 @@ def _by_destination(targets: list[Target]) -> list[Target]:
             destination.resources.append(resource)
             destination.files.add(resource.file)
         target.resources = keep
-    return [t for t in targets if t.resources or t.helm_charts or t.name == LOOSE_TARGET and t.files]
+    return [t for t in targets if t.resources or t.helm_charts]
 
 
 def targets_including(targets: list[Target], changed: set[str]) -> list[Target]:

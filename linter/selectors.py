@@ -189,3 +189,21 @@ def _select(reqs: tuple[tuple[str, str, frozenset[str]], ...], labels: dict[str,
             if not (int(have) > wanted if op == ">" else int(have) < wanted):
                 return False
     return True
+
+
+# --- syntax checks shared with linter/scheduling.py (apimachinery util/validation) --
+
+
+def valid_label_key(key: str) -> bool:
+    """IsQualifiedName: an optional DNS-subdomain prefix and '/', then a name."""
+    return _valid_key(key)
+
+
+def valid_label_value(value: str) -> bool:
+    """IsValidLabelValue: empty, or at most 63 characters shaped like a name."""
+    return not value or (len(value) <= 63 and bool(re.fullmatch(_NAME, value)))
+
+
+def valid_dns_subdomain(name: str) -> bool:
+    """IsDNS1123Subdomain, which is what a Node name must be."""
+    return len(name) <= 253 and bool(re.fullmatch(_DNS, name))

@@ -6,10 +6,18 @@ from linter.rule import Rule
 from rules.advertisements import AdvertisementUnknownPool, PoolNotAdvertised
 from rules.helm import HelmValuesConflict, HelmValuesInvalid, HelmValuesUnknownKey, HelmWrongChart
 from rules.namespace import WrongNamespace
-from rules.pools import PoolAddressInvalid, PoolEmpty, PoolHostBits, PoolOverlap, PoolRangeInvalid
+from rules.pools import (PoolAddressInvalid, PoolContainsNodeIp, PoolEmpty, PoolHostBits, PoolOverlap,
+                         PoolRangeInvalid)
 from rules.rendering import KustomizeError, KustomizeRemoteSkipped, RenderSkipped, VariableUnresolved
+from rules.services import (NoPools, PoolExhausted, ServiceClassNotHandled, ServiceIPConflict,
+                             ServiceIPNotInPool, ServiceRequestInvalid, ServiceUnknownPool)
+from rules.scheduling import (AdvertisementHasNoAnnouncer, ControllerUnschedulable, NodeSelectorMatchesNothing,
+                              SpeakerExcludedByLabel, SpeakerMissingToleration, SpeakerSelectsNoNode)
+from rules.selector_validity import SelectorInvalid
 from rules.suppressions import UnknownSuppression
 from rules.syntax import YamlSyntax
+from rules.versions import (ApiDeprecated, ApiNotSupported, ComponentVersionMismatch, UnknownAnnotation,
+                             UnpinnedVersion, VersionSkew)
 
 REGISTRY: tuple[Rule, ...] = (
     YamlSyntax(),
@@ -23,9 +31,30 @@ REGISTRY: tuple[Rule, ...] = (
     PoolHostBits(),
     PoolOverlap(),
     PoolEmpty(),
+    PoolContainsNodeIp(),
+    SpeakerMissingToleration(),
+    SpeakerExcludedByLabel(),
+    SpeakerSelectsNoNode(),
+    NodeSelectorMatchesNothing(),
+    AdvertisementHasNoAnnouncer(),
+    ControllerUnschedulable(),
+    SelectorInvalid(),
+    VersionSkew(),
+    ComponentVersionMismatch(),
+    UnpinnedVersion(),
+    ApiNotSupported(),
+    ApiDeprecated(),
+    UnknownAnnotation(),
     PoolNotAdvertised(),
     AdvertisementUnknownPool(),
     WrongNamespace(),
+    ServiceIPNotInPool(),
+    ServiceUnknownPool(),
+    ServiceIPConflict(),
+    PoolExhausted(),
+    ServiceClassNotHandled(),
+    ServiceRequestInvalid(),
+    NoPools(),
     HelmValuesInvalid(),
     HelmValuesUnknownKey(),
     HelmValuesConflict(),

@@ -25,13 +25,21 @@ def _releases(cluster: Cluster) -> list[Any]:
     return list(cluster.helm_releases)
 
 
+# Namespace key for the Namespace objects in `_flux_sources`' answer.
+_NAMESPACES = "Namespace"
+
+
 def _flux_sources(repository: Repository) -> dict[str, set[str]]:
-    """The names of the Flux source objects (HelmRepository, OCIRepository ...) in every file, by kind."""
+    """The names of the Flux source objects (HelmRepository, OCIRepository ...) in every
+    file, by kind; under "Namespace", the namespaces the repository creates."""
     found: dict[str, set[str]] = {}
     for source in repository.files.values():
         for document in source.documents:
             value = document.value
-            if not isinstance(value, dict) or not str(value.get("apiVersion", "")).startswith(_FLUX_SOURCES):
+            if not isinstance(value, dict):
+                continue
+            api_version = str(value.get("apiVersion", ""))
+            if not api_version.startswith(_FLUX_SOURCES) and (api_version, value.get("kind")) != ("v1", _NAMESPACES):
                 continue
             metadata = value.get("metadata")
             name = metadata.get("name") if isinstance(metadata, dict) else None
@@ -223,8 +231,10 @@ class HelmWrongChart(Rule):
         "A release named metallb (or installed in metallb-system, or with MetalLB values) whose "
         "chart source points at another chart installs that chart instead: MetalLB is missing "
         "and its values are silently ignored. A Flux HelmRelease whose sourceRef names a "
-        "source object that is not in the repository never reconciles (reported only when the "
-        "repository declares sources of that kind, since many keep them in another repository)."
+        "source object that is not in the repository never reconciles. Many repositories keep "
+        "their Flux sources in another (platform) repository, so a missing source is reported only "
+        "when this repository clearly owns where it would be: it declares sources of that kind, "
+        "or it creates the source's namespace itself (flux-system aside, which bootstrap shares)."
     )
     remediation = (
         "Point the chart source at MetalLB's chart (https://metallb.github.io/metallb, chart "
@@ -263,18 +273,27 @@ class HelmWrongChart(Rule):
 
     def _missing(self, cluster: Cluster, release: Any, sources: dict[str, set[str]]) -> Finding | None:
         """A sourceRef to nothing. Many repositories keep their Flux sources in another
-        repository (a platform or flux-system repository): only a repository that declares
-        sources of that kind, but not this one, is taken to hold a wrong reference."""
+        repository (a platform or flux-system repository), so the reference is taken to be
+        wrong only where this repository is clearly the one that would hold the source:
+        it declares sources of that kind (a typo, a renamed source), or the source's
+        namespace is one this repository creates (a Namespace object), which no other
+        repository is expected to fill. flux-system is left out: bootstrap creates it and
+        platform repositories commonly put shared sources there."""
         ref = getattr(release, "source_ref", None)
         if not isinstance(ref, str) or " " not in ref:
             return None
         kind, _, qualified = ref.partition(" ")
-        name = qualified.rpartition("/")[2]
-        declared = sources.get(kind)
-        if not declared or is_unresolved(name):
+        namespace, _, name = qualified.rpartition("/")
+        if is_unresolved(name) or is_unresolved(namespace):
             return None
-        close = difflib.get_close_matches(name, sorted(declared), n=1)
-        hint = f' (did you mean "{close[0]}"?)' if close else f"; it declares {', '.join(sorted(declared))}"
+        declared = sources.get(kind)
+        if declared:
+            close = difflib.get_close_matches(name, sorted(declared), n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else f"; it declares {', '.join(sorted(declared))}"
+        elif namespace and namespace != "flux-system" and namespace in sources.get(_NAMESPACES, set()):
+            hint = f"; the repository creates namespace {namespace} but declares no {kind} at all"
+        else:
+            return None
         return self.finding(f'HelmRelease "{release.name}" takes its chart from {ref}, which is not in '
                             f"the repository: it never reconciles{hint}", release.chart_location,
                             cluster=cluster, resource=release.resource)

@@ -261,3 +261,40 @@ class PoolEmpty(Rule):
                 why = "the API server refuses it (spec.addresses is required)"
             yield self.finding(f"{_pool_name(pool)} has no addresses; {why}",
                                location, cluster=cluster, resource=pool.resource)
+
+
+class PoolContainsNodeIp(Rule):
+    code = "ML106"
+    name = "pool-contains-node-ip"
+    severity = Severity.WARNING
+    summary = "A node's own address lies inside a pool: MetalLB may hand it to a Service."
+    rationale = (
+        "MetalLB does not know which addresses the nodes use: it allocates any address of a pool, and "
+        "the check added in 0.15.0 was reverted in 0.15.1. A Service that gets a node's IP answers ARP "
+        "for it from another node, and the node (SSH, the API server, the kubelet) becomes unreachable."
+    )
+    remediation = "Shrink the pool (a range that stops before the node), or move the node out of the pool's range."
+    bad_example = _POOL_HEADER + "    - 192.168.1.0/24\n---\napiVersion: v1\nkind: Node\nmetadata: {name: n1}\n" \
+        "status:\n  addresses: [{type: InternalIP, address: 192.168.1.10}]\n"
+    good_example = bad_example.replace("192.168.1.0/24", "192.168.1.200-192.168.1.250")
+
+    def check_cluster(self, cluster: Cluster) -> Iterator[Finding]:
+        addresses = []
+        for node in cluster.nodes:
+            for text, where in node.addresses:
+                address = parse_ip(text)
+                if address is not None:
+                    addresses.append((node, text, int(address), address.version, where))
+        if not addresses:
+            return
+        for pool in cluster.pools:
+            for item in pool.entries:
+                entry = item.entry
+                if not entry.valid:
+                    continue
+                for node, text, value, version, where in addresses:
+                    if version == entry.version and entry.first <= value <= entry.last:
+                        message = (f"{_pool_name(pool)}: {entry.text} contains {text}, an address of node "
+                                   f"{node.name}: MetalLB can assign it to a Service")
+                        yield self.finding(message, item.location, cluster=cluster, resource=pool.resource,
+                                           related=[Related(where, f"node {node.name} has {text} ({node.source})")])

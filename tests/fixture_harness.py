@@ -25,7 +25,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from linter.config import load_config
 from linter.engine import Result, lint
+from linter.node_scope import NodeOptions
 from rules import REGISTRY
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -70,7 +72,17 @@ def expected_findings(case: Path) -> list[Expected]:
 
 
 def lint_case(case: Path) -> Result:
-    return lint(case, [case], REGISTRY)
+    """Lint a case as the CLI would: with its own `.metallb-lint.yaml`, and with the
+    contents of `nodes.stdin` (never discovered: not YAML by name) as `--nodes -`."""
+    names = {key: rule.code for rule in REGISTRY for key in (rule.code, rule.name)}
+    config = load_config(case, None, names)
+    stdin = case / "nodes.stdin"
+    options = None
+    if stdin.exists():
+        from linter.node_sources import nodes_from_text
+
+        options = NodeOptions(tuple(nodes_from_text(stdin.read_text(), "<stdin>")))
+    return lint(case, [case], REGISTRY, config, nodes=options)
 
 
 def all_cases() -> list[Path]:

@@ -288,3 +288,109 @@ def test_a_new_target_lists_what_it_brings(tmp_path: Path) -> None:
     lab = [(c["kind"], c["object"] and c["object"]["name"]) for c in document["changes"]
            if c["target"] == "clusters/lab"]
     assert lab == [("target-added", None), ("pool-added", "lab"), ("advertisement-added", "all")]
+
+
+PINNED_RELEASE = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: metallb
+  namespace: metallb-system
+spec:
+  chart:
+    spec:
+      chart: metallb
+      version: {version}
+  values:
+    speaker:
+      tolerateMaster: {tolerate}
+"""
+
+
+def _environments(prod_version: str, tolerate: str = "true") -> dict[str, str]:
+    """Two clusters, each a kustomize root (a target) with its own pinned release."""
+    kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [metallb.yaml]\n"
+    return {"clusters/staging/kustomization.yaml": kustomization,
+            "clusters/staging/metallb.yaml": PINNED_RELEASE.format(version="0.14.9", tolerate="true"),
+            "clusters/prod/kustomization.yaml": kustomization,
+            "clusters/prod/metallb.yaml": PINNED_RELEASE.format(version=prod_version, tolerate=tolerate)}
+
+
+def test_bumping_the_prod_version_is_a_change_of_prod_only(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, _environments("0.14.8"), _environments("0.14.9"))
+    _, document = diff_json(repo, "HEAD~1", "HEAD")
+    bumps = [c for c in document["changes"] if c["kind"] == "version-changed"]
+    assert [(c["target"], c["version_before"], c["version_after"]) for c in bumps] == [
+        ("clusters/prod", "0.14.8", "0.14.9")]
+    assert (bumps[0]["file"], bumps[0]["line"]) == ("clusters/prod/metallb.yaml", 10)
+    assert "0.14.8 -> 0.14.9" in run(repo, "HEAD~1", "HEAD").stdout
+
+
+def test_speaker_placement_change_is_listed(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, _environments("0.14.9"), _environments("0.14.9", tolerate="false"))
+    _, document = diff_json(repo, "HEAD~1", "HEAD")
+    placement = [c for c in document["changes"] if c["kind"] == "placement-changed"]
+    assert [(c["target"], c["field"]) for c in placement] == [("clusters/prod", "speaker tolerations")]
+    assert placement[0]["after"] == [] and len(placement[0]["before"]) == 2
+    assert (placement[0]["file"], placement[0]["line"]) == ("clusters/prod/metallb.yaml", 13)  # tolerateMaster
+
+
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: ingress
+  namespace: ingress
+  annotations:
+    metallb.io/loadBalancerIPs: 192.168.10.200
+spec:
+  type: LoadBalancer
+  ports: [{port: 443}]
+"""
+
+
+def test_shrinking_a_pool_under_a_requested_ip_warns_of_reallocation(tmp_path: Path) -> None:
+    installed = {"metallb/speaker.yaml": "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: speaker, "
+                 "namespace: metallb-system}\nspec:\n  template:\n    spec:\n      containers:\n"
+                 "        - {name: speaker, image: 'quay.io/metallb/speaker:v0.14.9'}\n",
+                 "apps/service.yaml": SERVICE}
+    smaller = {"metallb/pools.yaml": POOL.format(name="lan", address="192.168.10.0/25") + "---\n" + L2_ALL}
+    repo = make_repo(tmp_path, {**CLEAN, **installed}, smaller)
+    _, document = diff_json(repo, "HEAD~1", "HEAD")
+    [left] = [c for c in document["changes"] if c["kind"] == "requested-ip-left-pools"]
+    assert left["address"] == "192.168.10.200" and left["service"] == "ingress/ingress"
+    assert (left["file"], left["line"]) == ("apps/service.yaml", 7)
+    assert "addresses reallocated" in left["message"]
+    assert [f["rule"] for f in document["introduced"]] == ["service-ip-not-in-pool"]
+
+
+def test_suppressed_findings_stay_out_unless_no_suppressions(tmp_path: Path) -> None:
+    suppressed = {"metallb/pools.yaml": OVERLAP["metallb/pools.yaml"].replace(
+        "  - 192.168.10.200-192.168.10.250", "  - 192.168.10.200-192.168.10.250  # metallb-lint: disable=pool-overlap")}
+    repo = make_repo(tmp_path, CLEAN, suppressed)
+    code, document = diff_json(repo, "HEAD~1", "HEAD")
+    assert code == 0 and document["introduced"] == []
+    code, document = diff_json(repo, "HEAD~1", "HEAD", "--no-suppressions")
+    assert code == 1 and [f["rule"] for f in document["introduced"]] == ["pool-overlap"]
+
+
+def test_baseline_hides_a_finding_on_both_sides(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, CLEAN, OVERLAP)
+    _, document = diff_json(repo, "HEAD~1", "HEAD")
+    baseline = tmp_path / "baseline.json"
+    written = subprocess.run([sys.executable, "-m", "linter", "baseline", "--output", str(baseline)], cwd=repo,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, check=False)
+    assert written.returncode == 0, written.stderr
+    code, document = diff_json(repo, "HEAD~1", "HEAD", "--baseline", str(baseline))
+    assert code == 0 and document["introduced"] == [] and document["fixed"] == []
+
+
+def test_nodes_given_to_diff_reach_both_sides(tmp_path: Path) -> None:
+    nodes = tmp_path / "nodes.yaml"
+    nodes.write_text("apiVersion: v1\nkind: Node\nmetadata:\n  name: solo\n"
+                     "spec:\n  taints: [{key: node-role.kubernetes.io/control-plane, effect: NoSchedule}]\n")
+    repo = make_repo(tmp_path, _environments("0.14.9"), _environments("0.14.9", tolerate="false"))
+    code, document = diff_json(repo, "HEAD~1", "HEAD", "--nodes", str(nodes))
+    assert code == 1
+    assert {(f["rule"], f["target"]) for f in document["introduced"]} == {
+        ("speaker-missing-toleration", "clusters/prod")}

@@ -117,7 +117,7 @@ def test_flux_missing_required_configmap_and_missing_source(tmp_path: Path) -> N
     assert release.version is None and release.repository is None
     assert release.is_metallb  # chart name metallb, repository unknown
     assert not release.values_known
-    assert [(p.kind, p.location.line) for p in release.problems] == [("unresolved", 8)]
+    assert [(p.kind, p.location.line) for p in release.problems] == [("skipped", 8)]
     assert "ConfigMap absent is not in this repository" in release.problems[0].message
 
 
@@ -230,7 +230,8 @@ def test_argo_multi_source_ref_values_files_and_parameters(tmp_path: Path) -> No
             """,
     })
     assert release.values_known and release.problems == []
-    assert release.files == {"clusters/a/metallb-values.yaml", "apps/metallb.yaml"}
+    # A missing value file counts too: creating it changes the release.
+    assert release.files == {"clusters/a/metallb-values.yaml", "clusters/a/absent.yaml", "apps/metallb.yaml"}
     assert plain(release.values) == {
         "speaker": {"logLevel": "error", "nodeSelector": {"kubernetes.io/hostname": "node1"}},
         "controller": {"logLevel": "info", "image": {"tag": "0014"}},
@@ -435,7 +436,7 @@ def test_values_string_that_is_not_a_literal_block_points_at_the_string(tmp_path
     assert plain(release.values) == {"speaker": {"logLevel": "debug"}}
     assert release.values["speaker"].value_location("logLevel") == Location("app.yaml", 11, 15, 11, 43)
     assert not release.values_known  # the value file is inside the chart package
-    assert [p.kind for p in release.problems] == ["unresolved"]
+    assert [p.kind for p in release.problems] == ["skipped"]
 
 
 def test_argo_value_file_leaving_the_repository_is_an_error(tmp_path: Path) -> None:
@@ -454,3 +455,287 @@ def test_argo_value_file_leaving_the_repository_is_an_error(tmp_path: Path) -> N
     assert (release.chart, release.version, release.is_metallb) == ("metallb", "v0.15.2", True)
     assert not release.values_known
     assert [(p.kind, p.location.line) for p in release.problems] == [("error", 10)]
+
+
+# -- umbrella charts -----------------------------------------------------------------
+
+
+UMBRELLA = """\
+apiVersion: v2
+name: platform
+version: 1.0.0
+dependencies:
+  - name: metallb
+    alias: lb
+    version: 0.14.8
+    repository: oci://quay.io/metallb/chart
+    condition: lb.enabled
+    tags: [network]
+"""
+
+
+def test_umbrella_chart_values_under_the_alias(tmp_path: Path) -> None:
+    [release] = releases(tmp_path, {
+        "platform/Chart.yaml": UMBRELLA,
+        "platform/values.yaml": """\
+            lb:
+              enabled: true
+              speaker: {logLevel: debug}
+            metallb:
+              speaker: {logLevel: info}
+            """,
+    })
+    assert (release.source, release.resource, release.name, release.namespace) == ("umbrella", None, "lb", None)
+    assert (release.chart, release.version, release.is_metallb) == ("metallb", "0.14.8", True)
+    assert release.repository == "oci://quay.io/metallb/chart"
+    # The condition's switch is the umbrella's: not a MetalLB value.
+    assert plain(release.values) == {"speaker": {"logLevel": "debug"}}
+    assert release.values["speaker"].value_location("logLevel").line == 3
+    assert release.version_location == Location("platform/Chart.yaml", 7, 14, 7, 20)
+    assert release.declared is not None and release.declared.line == 5
+    assert release.files == {"platform/values.yaml"}
+
+
+def test_umbrella_chart_condition_and_tags(tmp_path: Path) -> None:
+    off = {"platform/Chart.yaml": UMBRELLA, "platform/values.yaml": "lb: {enabled: false}\n"}
+    assert releases(tmp_path / "a", off) == []
+    tagged_off = {"platform/Chart.yaml": UMBRELLA, "platform/values.yaml": "tags: {network: false}\n"}
+    assert releases(tmp_path / "b", tagged_off) == []
+    # The condition, when it resolves to a boolean, wins over the tags.
+    both = {"platform/Chart.yaml": UMBRELLA, "platform/values.yaml": "tags: {network: false}\nlb: {enabled: true}\n"}
+    [release] = releases(tmp_path / "c", both)
+    assert plain(release.values) == {}
+    # No values.yaml: installed, with the chart's defaults.
+    [bare] = releases(tmp_path / "d", {"platform/Chart.yaml": UMBRELLA})
+    assert bare.values_known and plain(bare.values) == {}
+    # Not a v2 chart, or no metallb dependency: nothing.
+    assert releases(tmp_path / "e", {"platform/Chart.yaml": UMBRELLA.replace("v2", "v1")}) == []
+    assert releases(tmp_path / "f", {"platform/Chart.yaml": UMBRELLA.replace("name: metallb", "name: other")}) == []
+
+
+def test_umbrella_chart_unreadable_values_are_unknown(tmp_path: Path) -> None:
+    [release] = releases(tmp_path, {"platform/Chart.yaml": UMBRELLA, "platform/values.yaml": "lb: [\n"})
+    assert not release.values_known
+    assert [p.kind for p in release.problems] == ["skipped"]
+    assert "cannot be read" in release.problems[0].message
+
+
+# -- helmfile ------------------------------------------------------------------------
+
+
+HELMFILE = """\
+repositories:
+  - name: metallb
+    url: https://metallb.github.io/metallb
+releases:
+  - name: lb
+    namespace: metallb-system
+    chart: metallb/metallb
+    version: 0.14.8
+    values:
+      - values/common.yaml
+      - speaker: {logLevel: warn}
+      - values/missing.yaml
+      - values/{{ .Environment.Name }}.yaml
+    set:
+      - name: speaker.tolerateMaster
+        value: false
+      - name: controller.image.tag
+        value: 0.14.8
+    setString:
+      - name: loadBalancerClass
+        value: 42
+"""
+
+
+def test_helmfile_release_layers(tmp_path: Path) -> None:
+    [release] = releases(tmp_path, {
+        "deploy/helmfile.yaml": HELMFILE,
+        "deploy/values/common.yaml": "speaker: {logLevel: debug, memberlist: {enabled: false}}\n",
+    })
+    assert (release.source, release.name, release.namespace, release.version) == (
+        "helmfile", "lb", "metallb-system", "0.14.8")
+    assert (release.repository, release.is_metallb) == ("https://metallb.github.io/metallb", True)
+    assert release.repository_location is not None and release.repository_location.line == 3
+    assert plain(release.values) == {
+        "speaker": {"logLevel": "warn", "memberlist": {"enabled": False}, "tolerateMaster": False},
+        "controller": {"image": {"tag": "0.14.8"}}, "loadBalancerClass": "42"}
+    speaker = release.values["speaker"]
+    assert speaker.value_location("memberlist").file == "deploy/values/common.yaml"
+    assert speaker.value_location("logLevel").line == 11
+    assert speaker.value_location("tolerateMaster").line == 16
+    # A missing file and a templated name: unknown, never guessed.
+    assert not release.values_known
+    assert [(p.kind, p.location.line) for p in release.problems] == [("skipped", 12), ("skipped", 13)]
+    assert "Go template" in release.problems[1].message
+    assert release.files == {"deploy/values/common.yaml", "deploy/values/missing.yaml", "deploy/helmfile.yaml"}
+
+
+def test_helmfile_chart_sources(tmp_path: Path) -> None:
+    [oci, local, secret] = releases(tmp_path, {"helmfile.yaml": """\
+        repositories:
+          - {name: quay, url: quay.io/metallb/chart, oci: true}
+        releases:
+          - {name: a, chart: quay/metallb, version: 0.15.2}
+          - {name: b, chart: ./vendor/metallb}
+          - {name: c, chart: oci://quay.io/metallb/chart/metallb, secrets: [secrets.yaml]}
+          - {name: d, chart: metallb/metallb, installed: false}
+          - {name: e, chart: bitnami/metallb}
+        """})
+    assert (oci.chart, oci.repository, oci.is_metallb) == ("metallb", "oci://quay.io/metallb/chart", True)
+    assert (local.chart, local.repository) == ("metallb", "vendor/metallb")
+    assert (secret.repository, secret.values_known) == ("oci://quay.io/metallb/chart", False)
+    assert "encrypted" in secret.problems[0].message
+
+
+# -- kustomize valuesMerge -------------------------------------------------------------
+
+
+def kustomization(merge: str | None, values_file: bool = True) -> dict[str, str]:
+    lines = ["helmCharts:", "  - name: metallb", "    repo: https://metallb.github.io/metallb",
+             "    version: 0.14.8"]
+    if merge is not None:
+        lines.append(f"    valuesMerge: {merge}")
+    if values_file:
+        lines.append("    valuesFile: values.yaml")
+    lines += ["    valuesInline:", "      speaker:", "        logLevel: debug", "        tolerateMaster: null"]
+    return {"kustomization.yaml": "\n".join(lines) + "\n",
+            "values.yaml": "speaker:\n  logLevel: warn\n  tolerateMaster: false\n  nodeSelector: {pool: a}\n"}
+
+
+def test_values_merge_override_is_the_default(tmp_path: Path) -> None:
+    for case, merge in (("default", None), ("override", "override")):
+        [release] = releases(tmp_path / case, kustomization(merge))
+        # The inline values win; kustomize's merge drops a null's key, so the chart default applies again.
+        assert plain(release.values) == {"speaker": {"logLevel": "debug", "nodeSelector": {"pool": "a"}}}
+        assert release.deleted == {}
+        assert release.values["speaker"].value_location("logLevel").file == "kustomization.yaml"
+        assert release.values["speaker"].value_location("nodeSelector").file == "values.yaml"
+        assert release.files == {"kustomization.yaml", "values.yaml"}
+
+
+def test_values_merge_merge_lets_the_values_file_win(tmp_path: Path) -> None:
+    [release] = releases(tmp_path, kustomization("merge"))
+    assert plain(release.values) == {"speaker": {"logLevel": "warn", "tolerateMaster": False,
+                                                 "nodeSelector": {"pool": "a"}}}
+    assert release.values["speaker"].value_location("logLevel").file == "values.yaml"
+    # Without a valuesFile, the chart's own values.yaml is the file that wins: unknown, not guessed.
+    [bare] = releases(tmp_path / "bare", kustomization("merge", values_file=False))
+    assert not bare.values_known
+    assert "chart's values.yaml" in bare.problems[0].message
+
+
+def test_values_merge_replace_ignores_the_values_file(tmp_path: Path) -> None:
+    [release] = releases(tmp_path, kustomization("replace"))
+    assert plain(release.values) == {"speaker": {"logLevel": "debug"}}
+    assert set(release.deleted) == {"speaker.tolerateMaster"}  # passed as written: Helm's null deletes
+    assert "values.yaml" not in release.files
+
+
+def test_values_merge_unknown_mode_is_a_kustomize_error(tmp_path: Path) -> None:
+    [release] = releases(tmp_path, kustomization("combine"))
+    assert not release.values_known
+    assert [(p.kind, p.location.line) for p in release.problems] == [("error", 5)]
+    assert "override, merge or replace" in release.problems[0].message
+
+
+def test_values_inline_empty_passes_the_values_file_as_written(tmp_path: Path) -> None:
+    [release] = releases(tmp_path, {
+        "kustomization.yaml": "helmCharts:\n- {name: metallb, version: 0.14.8, valuesFile: v.yaml, valuesMerge: replace}\n",
+        "v.yaml": "speaker: {tolerateMaster: null}\n"})
+    assert plain(release.values) == {"speaker": {}}
+    assert set(release.deleted) == {"speaker.tolerateMaster"}
+
+
+# -- changed-files mode --------------------------------------------------------------
+
+
+def test_changing_only_a_values_file_selects_the_release_target(tmp_path: Path) -> None:
+    from linter.engine import lint
+    from rules import REGISTRY
+
+    write(tmp_path, {
+        "clusters/prod/kustomization.yaml": "resources: [metallb.yaml]\n",
+        "clusters/prod/metallb.yaml": """\
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: metallb, namespace: argocd}
+            spec:
+              sources:
+              - repoURL: https://github.com/example/gitops
+                targetRevision: main
+                ref: values
+              - repoURL: https://metallb.github.io/metallb
+                chart: metallb
+                targetRevision: 0.14.8
+                helm:
+                  valueFiles: [$values/values/metallb.yaml]
+              destination: {server: https://kubernetes.default.svc, namespace: metallb-system}
+            """,
+        "values/metallb.yaml": "speaker:\n  tolerateMater: false\n",
+    })
+    result = lint(tmp_path, [tmp_path / "values/metallb.yaml"], REGISTRY)
+    assert [(f.code, f.location.file, f.location.line) for f in result.findings if f.code == "ML502"] == [
+        ("ML502", "values/metallb.yaml", 2)]
+
+
+def test_changing_only_a_values_from_configmap_file_selects_the_release_target(tmp_path: Path) -> None:
+    from linter.engine import lint
+    from linter.render import targets_including
+    from rules import REGISTRY
+
+    write(tmp_path, {
+        "apps/metallb/kustomization.yaml": "resources: [release.yaml]\n",
+        "apps/metallb/release.yaml": """\
+            apiVersion: helm.toolkit.fluxcd.io/v2
+            kind: HelmRelease
+            metadata: {name: metallb, namespace: metallb-system}
+            spec:
+              chart:
+                spec:
+                  chart: metallb
+                  version: 0.14.8
+                  sourceRef: {kind: HelmRepository, name: metallb, namespace: flux-system}
+              valuesFrom:
+              - {kind: ConfigMap, name: metallb-values}
+            """,
+        # Applied by another unit: in no kustomization the release's target builds.
+        "shared/metallb-values.yaml": """\
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: metallb-values, namespace: metallb-system}
+            data:
+              values.yaml: |
+                speaker:
+                  tolerateMater: false
+            """,
+    })
+    workspace = Workspace(tmp_path)
+    targets, _ = build_targets(workspace, discover(workspace, [workspace.root]))
+    assert [t.name for t in targets_including(targets, {"shared/metallb-values.yaml"})] == [
+        "apps/metallb", "(loose files)"]
+    result = lint(tmp_path, [tmp_path / "shared/metallb-values.yaml"], REGISTRY)
+    assert [(f.code, f.location.line) for f in result.findings if f.code == "ML502"] == [("ML502", 7)]
+
+
+def test_umbrella_charts_and_helmfiles_are_targets_of_their_own(tmp_path: Path) -> None:
+    from linter.render import targets_including
+
+    write(tmp_path, {
+        "charts/platform/Chart.yaml": UMBRELLA,
+        "charts/platform/values.yaml": "lb: {speaker: {logLevel: info}}\n",
+        "deploy/helmfile.yaml": HELMFILE,
+        "deploy/values/common.yaml": "speaker: {logLevel: info}\n",
+        "other/helmfile.yaml": "releases:\n- {name: ingress, chart: ingress/ingress-nginx}\n",
+        "pools.yaml": "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: a}\n",
+    })
+    workspace = Workspace(tmp_path)
+    targets, _ = build_targets(workspace, discover(workspace, [workspace.root]))
+    # A helmfile installing no MetalLB release is no target.
+    assert sorted(t.name for t in targets) == ["(loose files)", "charts/platform", "deploy/helmfile.yaml"]
+    assert [t.name for t in targets_including(targets, {"charts/platform/values.yaml"})] == [
+        "(loose files)", "charts/platform"]
+    assert [t.name for t in targets_including(targets, {"deploy/values/common.yaml"})] == [
+        "(loose files)", "deploy/helmfile.yaml"]
+    loose = next(t for t in targets if t.name == "(loose files)")
+    assert loose.helm_charts == []

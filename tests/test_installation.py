@@ -331,3 +331,190 @@ def test_render_model_flag(tmp_path: Path) -> None:
     assert model["spec"]["speaker"]["tolerations"]["value"] == []
     assert model["spec"]["speaker"]["nodeSelector"]["value"] == {"kubernetes.io/os": "linux"}
     assert model["spec"]["speaker"]["tolerations"]["location"].startswith("release.yaml:")
+
+
+def plain_model(model: InstallationModel) -> dict[str, object]:
+    """Every field's value, locations left out."""
+    placements = {"speaker": model.speaker, "controller": model.controller}
+    if model.frr_k8s is not None:
+        placements["frr_k8s"] = model.frr_k8s
+    return {"namespace": model.namespace, "version": model.version, "speaker_enabled": model.speaker_enabled,
+            "known": model.known,
+            **{f"{name}.{field}": getattr(placement, field).value
+               for name, placement in placements.items() for field in ("node_selector", "tolerations", "affinity")},
+            **{name: getattr(model, name).value
+               for name in ("ignore_exclude_lb", "memberlist", "lb_class", "bgp_backend", "webhook_mode")},
+            "images": {k: v.value for k, v in model.images.items()}}
+
+
+SETTINGS = """\
+loadBalancerClass: metallb
+controller:
+  webhookMode: disabled
+speaker:
+  tolerateMaster: false
+  nodeSelector: {pool: edge}
+  tolerations:
+  - {key: storage, operator: Exists, effect: NoSchedule}
+frr-k8s:
+  frrk8s:
+    nodeSelector: {pool: edge}
+"""
+
+
+def test_kustomize_helm_charts_give_the_flux_model(tmp_path: Path) -> None:
+    [flux_model] = models(tmp_path / "f", flux("0.16.1", SETTINGS))
+    write(tmp_path / "k", {"kustomization.yaml": textwrap.dedent("""\
+        namespace: metallb-system
+        helmCharts:
+        - name: metallb
+          repo: https://metallb.github.io/metallb
+          version: 0.16.1
+          releaseName: metallb
+          valuesInline:
+        """) + textwrap.indent(SETTINGS, "    ")})
+    workspace = Workspace(tmp_path / "k")
+    [target] = build_targets(workspace, discover(workspace, [workspace.root]))[0]
+    # A helmCharts release is an installation of the cluster like any other.
+    [model] = build_cluster(target).installations
+    assert plain_model(model) == plain_model(flux_model)
+    assert (model.how, model.source, model.name) == ("kustomize helmCharts", None, "metallb")
+    assert model.identity == ("kustomize helmCharts", "kustomization.yaml", "metallb")
+    assert model.ref() is None and flux_model.ref() is not None
+    assert where(model.namespace_location) == at(tmp_path / "k", "kustomization.yaml", "namespace: metallb-system")
+    assert where(model.version_location) == at(tmp_path / "k", "kustomization.yaml", "version: 0.16.1")
+    assert where(model.webhook_mode.location) == at(tmp_path / "k", "kustomization.yaml", "webhookMode: disabled")
+    assert model.as_document()["metadata"]["name"] == "metallb"
+
+
+def test_kustomize_helm_charts_installation_in_diff(tmp_path: Path) -> None:
+    from linter.changes import changes
+    from linter.model import Cluster
+
+    write(tmp_path, {"kustomization.yaml": """\
+        helmCharts:
+        - name: metallb
+          repo: https://metallb.github.io/metallb
+          version: 0.14.8
+          namespace: lb
+        """})
+    workspace = Workspace(tmp_path)
+    [target] = build_targets(workspace, discover(workspace, [workspace.root]))[0]
+    head = build_cluster(target)
+    [added] = changes([Cluster(head.target, [])], [head])
+    assert added.kind == "installation-added"
+    assert added.message == "MetalLB installation added: kustomize helmCharts metallb in namespace lb"
+    assert added.object is None and where(added.location) == at(tmp_path, "kustomization.yaml", "namespace: lb")
+
+
+def test_webhook_mode_from_values_and_defaults(tmp_path: Path) -> None:
+    [old] = models(tmp_path / "a", flux("0.14.8"))
+    [new] = models(tmp_path / "b", flux("0.15.3"))
+    [off] = models(tmp_path / "c", flux("0.15.3", "controller:\n  webhookMode: disabled\n"))
+    [empty] = models(tmp_path / "d", flux("0.15.3", 'controller:\n  webhookMode: ""\n'))
+    # Commented out until 0.15.x, `enabled` from 0.15.3: either way the flag is the binary's default.
+    assert (old.webhook_mode.value, new.webhook_mode.value, empty.webhook_mode.value) == ("enabled",) * 3
+    assert where(old.webhook_mode.location) == at(tmp_path / "a", "release.yaml", 'version: "0.14.8"')
+    assert off.webhook_mode.value == "disabled"
+    assert where(off.webhook_mode.location) == at(tmp_path / "c", "release.yaml", "webhookMode: disabled")
+    assert off.as_document()["spec"]["webhookMode"]["value"] == "disabled"
+
+
+def test_webhook_mode_from_the_controller_args(tmp_path: Path) -> None:
+    [plain_one] = models(tmp_path / "a", {"metallb.yaml": VENDORED})
+    [only] = models(tmp_path / "b", {"metallb.yaml": VENDORED.replace("--lb-class=metallb]",
+                                                                      "--lb-class=metallb, --webhook-mode=onlywebhook]", 1)})
+    assert plain_one.webhook_mode.value == "enabled"
+    assert where(plain_one.webhook_mode.location) == at(tmp_path / "a", "metallb.yaml", "- name: controller")
+    assert only.webhook_mode.value == "onlywebhook"
+    assert where(only.webhook_mode.location) == at(tmp_path / "b", "metallb.yaml", "--webhook-mode=onlywebhook")
+
+
+def test_frr_k8s_subchart_placement(tmp_path: Path) -> None:
+    [bundled] = models(tmp_path / "a", flux("0.16.1", """\
+        frr-k8s:
+          frrk8s:
+            tolerateMaster: false
+            nodeSelector: {bgp: "true"}
+            tolerations:
+            - {key: storage, operator: Exists, effect: NoSchedule}
+            affinity: {podAntiAffinity: {}}
+        """))
+    assert bundled.frr_k8s is not None
+    assert bundled.frr_k8s.node_selector.value == {"kubernetes.io/os": "linux", "bgp": "true"}
+    assert bundled.frr_k8s.tolerations.value == [STORAGE]
+    assert [where(i) for i in bundled.frr_k8s.tolerations.items] == [at(tmp_path / "a", "release.yaml", "key: storage")]
+    assert bundled.frr_k8s.affinity.value == {"podAntiAffinity": {}}
+    # The speaker's own placement is not the subchart's.
+    assert bundled.speaker.tolerations.value == [MASTER, CONTROL_PLANE]
+    [default] = models(tmp_path / "b", flux("0.16.1"))
+    assert default.frr_k8s is not None and default.frr_k8s.tolerations.value == [MASTER, CONTROL_PLANE]
+    assert where(default.frr_k8s.tolerations.location) == at(tmp_path / "b", "release.yaml", 'version: "0.16.1"')
+    assert default.as_document()["spec"]["frrK8s"]["nodeSelector"]["value"] == {"kubernetes.io/os": "linux"}
+    [external] = models(tmp_path / "c", flux("0.16.1", "frrk8s:\n  enabled: false\n  external: true\n"))
+    [frr] = models(tmp_path / "d", flux("0.15.3"))
+    [native] = models(tmp_path / "e", flux("0.16.1", "frrk8s:\n  enabled: false\n"))
+    assert external.bgp_backend.value == "frr-k8s" and external.frr_k8s is None
+    assert frr.frr_k8s is None and native.frr_k8s is None
+    assert frr.as_document()["spec"]["frrK8s"] is None
+
+
+def test_frr_k8s_daemon_placement_from_manifests(tmp_path: Path) -> None:
+    [model] = models(tmp_path, {"kustomization.yaml": """\
+        resources:
+        - github.com/metallb/metallb/config/frr-k8s?ref=v0.14.8
+        """})
+    assert model.bgp_backend.value == "frr-k8s"
+    assert model.frr_k8s is not None
+    assert model.frr_k8s.tolerations.value == [MASTER, CONTROL_PLANE]
+    assert model.frr_k8s.node_selector.value == {}
+    assert model.frr_k8s.affinity.value["nodeAffinity"]  # the arch/os required affinity does the selecting
+    [native] = models(tmp_path / "n", {"kustomization.yaml": """\
+        resources:
+        - github.com/metallb/metallb/config/native?ref=v0.14.8
+        """})
+    assert native.frr_k8s is None
+
+
+def test_kustomize_override_null_brings_the_chart_default_back(tmp_path: Path) -> None:
+    [model] = models(tmp_path, {
+        "kustomization.yaml": """\
+            helmCharts:
+            - name: metallb
+              version: 0.14.8
+              valuesFile: values.yaml
+              valuesInline:
+                speaker: {tolerateMaster: null}
+            """,
+        "values.yaml": "speaker: {tolerateMaster: false}\n"})
+    # kustomize merges the inline values into the file first and drops the key, so
+    # Helm applies the chart's default (a Flux null would have deleted it).
+    assert model.speaker.tolerations.value == [MASTER, CONTROL_PLANE]
+
+
+def test_helmfile_and_umbrella_installations(tmp_path: Path) -> None:
+    [helmfile] = models(tmp_path / "h", {"helmfile.yaml": """\
+        repositories: [{name: metallb, url: https://metallb.github.io/metallb}]
+        releases:
+        - name: lb
+          namespace: metallb-system
+          chart: metallb/metallb
+          version: 0.14.8
+          values:
+          - speaker: {tolerateMaster: false}
+        """})
+    assert (helmfile.how, helmfile.name, helmfile.namespace, helmfile.version) == (
+        "helmfile release", "lb", "metallb-system", "0.14.8")
+    assert where(helmfile.namespace_location) == at(tmp_path / "h", "helmfile.yaml", "namespace: metallb-system")
+    assert helmfile.identity == ("helmfile release", "helmfile.yaml", "lb")
+    assert helmfile.speaker.tolerations.value == []
+    [umbrella] = models(tmp_path / "u", {"Chart.yaml": """\
+        apiVersion: v2
+        name: platform
+        version: 1.0.0
+        dependencies:
+        - {name: metallb, version: 0.16.1, repository: https://metallb.github.io/metallb}
+        """, "values.yaml": "metallb:\n  controller:\n    webhookMode: disabled\n"})
+    assert (umbrella.how, umbrella.name, umbrella.namespace) == ("Helm umbrella chart", "metallb", None)
+    assert umbrella.webhook_mode.value == "disabled" and umbrella.frr_k8s is not None
+    assert where(umbrella.namespace_location) == at(tmp_path / "u", "Chart.yaml", "name: metallb")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from linter.announcers import Announcers, announcers, selected_nodes
 from linter.engine import Result
 from linter.finding import Severity
 from linter.model import Cluster, Pool
@@ -19,6 +20,7 @@ from linter.report.common import plural, rule_url, severity_counts
 # past these the table says how many rows it left out.
 MAX_ROWS = 200
 MAX_ENTRIES = 3  # addresses shown in a pool's box
+MAX_NODES = 30  # nodes drawn per target
 _ICONS = {Severity.ERROR: "🔴 error", Severity.WARNING: "🟡 warning", Severity.INFO: "🔵 info"}
 
 
@@ -42,7 +44,8 @@ def _pool_label(pool: Pool) -> str:
 
 
 def flowchart(cluster: Cluster) -> list[str]:
-    """Pools → advertisements; a dashed edge where the selection depends on unresolved variables."""
+    """Pools → advertisements → nodes; a dashed edge where the selection depends on unresolved
+    variables, a dark box for a pool no advertisement selects and for a node no speaker announces from."""
     lines = ["```mermaid", "flowchart LR"]
     for index, pool in enumerate(cluster.pools):
         lines.append(f'  p{index}["{_pool_label(pool)}"]')
@@ -64,13 +67,49 @@ def flowchart(cluster: Cluster) -> list[str]:
                 announced = True
         if not announced:
             dark.append(p_index)
-    if dark:
+    dark_nodes = _node_lines(cluster, lines)
+    if dark or dark_nodes:
         lines.append("  classDef dark fill:#333,color:#fff,stroke:#f33,stroke-width:2px")
-        lines.append("  class " + ",".join(f"p{i}" for i in dark) + " dark")
+        lines.append("  class " + ",".join([f"p{i}" for i in dark] + [f"n{i}" for i in dark_nodes]) + " dark")
     lines.append("```")
     if dark:
         lines += ["", f"Dark (selected by no advertisement): {', '.join(_dark_names(cluster, dark))}."]
+    if dark_nodes:
+        names = ", ".join(f"`{cluster.nodes[i].name}`" for i in dark_nodes)
+        lines += ["", f"Dark nodes (no speaker announces from them): {names}."]
     return lines
+
+
+def _node_lines(cluster: Cluster, lines: list[str]) -> list[int]:
+    """Advertisements → the nodes that announce for them (a dotted link to a selected node that
+    cannot, its reason in its box); returns the indexes of the dark nodes."""
+    nodes = cluster.nodes[:MAX_NODES]
+    if not nodes:
+        return []
+    verdicts: dict[str | None, Announcers] = {}
+    for installation in cluster.installations:
+        found = announcers(installation, nodes)
+        if found is not None:
+            verdicts.setdefault(installation.namespace, found)
+    drawn: dict[int, str] = {}  # node index -> its reason ('' when it announces)
+    edges: list[str] = []
+    for a_index, advertisement in enumerate(cluster.advertisements):
+        resource = advertisement.resource
+        found = verdicts.get(resource.namespace)
+        listed = resource.spec.get("nodeSelectors")
+        chosen = selected_nodes(list(listed) if isinstance(listed, list) else [], nodes)
+        if found is None or not chosen:
+            continue
+        for node in chosen:
+            index = nodes.index(node)
+            reason = found.verdict(node).reason()
+            drawn[index] = reason
+            edges.append(f"  a{a_index} {'-.-' if reason else '-->'} n{index}")
+    for index, reason in sorted(drawn.items()):
+        text = _label(f"node {nodes[index].name}") + (f"<br/>{_label(reason)}" if reason else "")
+        lines.append(f'  n{index}["{text}"]')
+    lines.extend(edges)
+    return [index for index, reason in sorted(drawn.items()) if reason]
 
 
 def _dark_names(cluster: Cluster, dark: list[int]) -> list[str]:
