@@ -9,6 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from linter.cli import main
+from linter.config import load_config
+from rules import REGISTRY
 
 POOL = """\
 apiVersion: metallb.io/v1beta1
@@ -129,3 +131,15 @@ def test_the_installed_package_finds_its_schema(repo: Path) -> None:
     result = subprocess.run([command, "lint"], cwd=repo, capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert "rules.pool-overlap.severity: 'fatal' is not one of" in result.stderr
+
+
+def test_the_readme_configuration_example_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("**Configuration.**", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / ".metallb-lint.yaml").write_text(example, encoding="utf-8")
+    names = {key: rule.code for rule in REGISTRY for key in (rule.code, rule.name)}
+    config = load_config(tmp_path, None, names)
+    assert config.distribution == "talos" and config.nodes == ("talos/talconfig.yaml",)
+    assert config.targets[0].nodes == ("inventory/dc-nodes.yaml",) and config.targets[0].distribution == "kubeadm"
+    assert config.environments.reference == "clusters/staging"
+    assert config.environments.groups == (("clusters/staging", "clusters/prod"),)

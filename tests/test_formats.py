@@ -358,3 +358,37 @@ def test_markdown_table_stops_at_its_cap() -> None:
     text = render(Result(findings, 1, 1), "markdown")
     assert text.count("| `f.yaml:") == MAX_ROWS
     assert "... and 3 more;" in text
+
+
+def test_markdown_draws_the_nodes_each_advertisement_announces_from(tmp_path: Path) -> None:
+    (tmp_path / "metallb.yaml").write_text("""\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: metallb, namespace: metallb-system}
+spec:
+  chart: {spec: {chart: metallb, version: 0.14.8}}
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: lan, namespace: metallb-system}
+spec: {addresses: [192.168.10.0/28]}
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: {name: lan, namespace: metallb-system}
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: cp1
+  labels: {node-role.kubernetes.io/control-plane: "", node.kubernetes.io/exclude-from-external-load-balancers: ""}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: worker1}
+""")
+    text = render(lint(tmp_path, [tmp_path], REGISTRY), "markdown")
+    assert 'n0["node cp1<br/>labelled node.kubernetes.io/exclude-from-external-load-balancers"]' in text
+    assert 'n1["node worker1"]' in text
+    assert "a0 -.- n0" in text and "a0 --> n1" in text
+    assert "class n0 dark" in text and "Dark nodes (no speaker announces from them): `cp1`." in text
