@@ -128,7 +128,8 @@ def expand(workspace: Workspace, resource: Resource) -> tuple[list[Resource], li
         return [], problems
     go_template = spec.get("goTemplate") is True
     applications: list[Resource] = []
-    for generator in spec.get("generators") or []:
+    generators = spec.get("generators")
+    for generator in generators if isinstance(generators, list) else []:
         if not isinstance(generator, YMap):
             continue
         for params in _generator_params(workspace, generator, resource, go_template, problems):

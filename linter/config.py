@@ -122,7 +122,7 @@ def _validate(data: Any, source: str) -> None:
     error = errors[0]
     if error.validator == "additionalProperties":
         known = list(error.schema.get("properties", {}))
-        unknown = sorted(set(error.instance) - set(known))
+        unknown = sorted(str(key) for key in set(error.instance) - set(known))  # YAML keys may be any scalar
         hint = difflib.get_close_matches(unknown[0], known, n=1) if unknown else []
         suggestion = f' (did you mean "{hint[0]}"?)' if hint else f"; known keys: {', '.join(known)}"
         raise ConfigError(f'{source}: {_where(error)}: unknown key "{unknown[0] if unknown else "?"}"{suggestion}')

@@ -189,7 +189,8 @@ def _installation_uses(installation: InstallationVersions, resources: list[Resou
             continue
         template = resource.spec.get("template")
         pod = template.get("spec") if isinstance(template, YMap) else None
-        for container in pod.get("containers") or [] if isinstance(pod, YMap) else []:
+        containers = pod.get("containers") if isinstance(pod, YMap) else None
+        for container in containers if isinstance(containers, list) else []:
             if not isinstance(container, YMap) or "metallb" not in str(container.get("image", "")):
                 continue
             for key in ("args", "command"):

@@ -187,7 +187,8 @@ class GitOpsRenderer:
         unknown: list[str] = []
         if not isinstance(post, YMap):
             return variables, ""
-        for reference in post.get("substituteFrom") or []:
+        references = post.get("substituteFrom")
+        for reference in references if isinstance(references, list) else []:
             if not isinstance(reference, YMap):
                 continue
             kind, name = reference.get("kind"), reference.get("name")

@@ -12,9 +12,11 @@ are returned: the Helm rules (ML501-ML504) need nothing else.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from linter.discover import KUSTOMIZATION_NAMES
 from linter.finding import Location
 from linter.helm_declared import Declared, from_helm_chart
 from linter.helm_declared import text as _text
@@ -28,6 +30,9 @@ FLUX_HELM_GROUP = "helm.toolkit.fluxcd.io"
 FLUX_SOURCE_GROUP = "source.toolkit.fluxcd.io"
 # Charts called metallb that are not MetalLB's own chart (other values, other templates).
 _OTHER_PUBLISHERS = ("bitnami",)
+# kustomize's generator suffix: 10 hex digits with 0, 1, 3, a, e swapped for g, h, k, m, t
+# (api/hasher encode), so it never spells a word or reads as a number.
+_HASH_SUFFIX = "-[2456789bcdfghkmt]{10}"
 
 
 @dataclass(slots=True)
@@ -146,7 +151,8 @@ def _flux(resource: Resource, workspace: Workspace | None, lookup: list[Resource
         # Files of the chart source (replacing the chart's values.yaml), not of this repository.
         key = "valuesFiles" if chart_spec.get("valuesFiles") else "valuesFile"
         layers.unknown(f"chart {key} are read from the chart source", chart_spec.key_location(key))
-    for entry in spec.get("valuesFrom") or []:
+    values_from = spec.get("valuesFrom")
+    for entry in values_from if isinstance(values_from, list) else []:
         if isinstance(entry, YMap):
             _flux_values_from(entry, resource, workspace, lookup, layers)
     if isinstance(spec.get("values"), YMap):
@@ -179,7 +185,15 @@ def _flux_values_from(entry: YMap, owner: Resource, workspace: Workspace | None,
     where = entry.location()
     found = find_object(lookup, kind, name, owner.namespace, "")
     if found is None:
-        if not optional:  # Flux skips a missing optional reference, and fails otherwise
+        hashed = _hashed_twin(lookup, kind, name, owner.namespace) if not optional else None
+        if hashed is not None:
+            # The target makes it, under a name Flux never asks for: the release fails to reconcile.
+            layers.known = False
+            layers.problems.append(RenderProblem(
+                f"{layers.owner}: {kind} {name} is generated as {hashed}: Flux cannot find it; set "
+                "`generatorOptions: {disableNameSuffixHash: true}` or add a nameReference configuration",
+                entry.value_location("name") if "name" in entry else where, "error"))
+        elif not optional:  # Flux skips a missing optional reference, and fails otherwise
             layers.unknown(f"{kind} {name} is not in this repository", where)
         return
     layers.read.add(found.file)
@@ -202,6 +216,20 @@ def _flux_values_from(entry: YMap, owner: Resource, workspace: Workspace | None,
         data = found.data.get("data")
         values, why = string_values(text, data.value_location(key) if isinstance(data, YMap) else where)
     layers.add(values, f'{kind} {name} key "{key}" {why}', where)
+
+
+def _hashed_twin(lookup: list[Resource], kind: object, name: object, namespace: str | None) -> str | None:
+    """The name of a `kind` object in `namespace` called `name` plus a kustomize hash suffix, if any."""
+    if kind not in ("ConfigMap", "Secret") or not isinstance(name, str) or not name:
+        return None
+    pattern = re.compile(re.escape(name) + _HASH_SUFFIX + r"\Z")
+    for resource in lookup:
+        # A generated object's file is the kustomization that generated it (linter/generators.py).
+        if resource.kind == kind and resource.group == "" and resource.namespace in (namespace, None) \
+                and posixpath.basename(resource.file) in KUSTOMIZATION_NAMES \
+                and isinstance(resource.name, str) and pattern.match(resource.name):
+            return resource.name
+    return None
 
 
 def _data_entry(found: Resource, key: str) -> tuple[YMap | None, str | None, str]:

@@ -78,7 +78,8 @@ def _installation(resource: Resource) -> Recognised | None:
         return None
     if group == "argoproj.io" and kind == "Application":
         spec = resource.spec
-        sources = [spec.get("source")] + list(spec.get("sources") or [])
+        listed = spec.get("sources")
+        sources = [spec.get("source"), *(listed if isinstance(listed, list) else ())]
         if any(isinstance(s, dict) and _chart_is_metallb(s.get("chart")) for s in sources):
             destination = spec.get("destination")
             if isinstance(destination, YMap) and isinstance(destination.get("namespace"), str):

@@ -22,7 +22,7 @@ _SUPPORTED = frozenset((
     "apiVersion", "kind", "metadata", "resources", "bases", "components", "namespace", "namePrefix", "nameSuffix",
     "commonLabels", "labels", "commonAnnotations", "patches", "patchesStrategicMerge", "patchesJson6902",
     "images", "imageTags", "replicas", "configMapGenerator", "secretGenerator", "generatorOptions",
-    "helmCharts", "helmGlobals", "sortOptions",
+    "helmCharts", "helmGlobals", "sortOptions", "configurations",
 ))
 _VERSIONS = {"Kustomization": "kustomize.config.k8s.io/v1beta1", "Component": "kustomize.config.k8s.io/v1alpha1"}
 _UNSUPPORTED = {
@@ -33,7 +33,6 @@ _UNSUPPORTED = {
     "validators": "validator plugins are not run",
     "openapi": "the custom schema (merge keys of custom resources) is not used",
     "crds": "name references declared by these CRDs are not fixed",
-    "configurations": "custom transformer configurations are not applied",
     "helmChartInflationGenerator": "the deprecated Helm generator is not recorded; use helmCharts",
     "buildMetadata": "the labels and annotations it adds are missing",
 }

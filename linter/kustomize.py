@@ -19,6 +19,9 @@ The kustomization file itself is read by linter/kustomization.py, its
 patches applied by linter/kustomize_patches.py, its generators run by
 linter/generators.py, its other transformers by linter/transformers.py and
 linter/fieldspec.py; linter/namerefs.py fixes the references at the end.
+Its `configurations:` (linter/kustomize_config.py) add field specs to those
+transformers and name references; like kustomize, an accumulation merges the
+configurations of everything it includes into its own.
 """
 
 from __future__ import annotations
@@ -27,13 +30,14 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from linter.fieldspec import (COMMON_ANNOTATIONS, COMMON_LABELS, TEMPLATE_LABELS, apply, field_spec_from, fs,
-                              merge_specs, set_entries)
+from linter.fieldspec import (COMMON_ANNOTATIONS, COMMON_LABELS, IMAGES, REPLICAS, TEMPLATE_LABELS, FieldSpec, apply,
+                              field_spec_from, fs, merge_specs, set_entries)
 from linter.finding import Location
 from linter.generators import GeneratorError, absorb, add_hash, generate
 from linter.item import Item, NotFound, TransformError
 from linter.kustomization import (Include, field_problems, includes, is_remote, kustomization_file, seq_field,
                                   text_or_none)
+from linter.kustomize_config import ConfigError, TransformerConfig, load_configurations, merge_one_by_one
 from linter.kustomize_patches import Patches
 from linter.namerefs import fix_name_references
 from linter.resource import RenderProblem, Resource, resources_in
@@ -69,10 +73,12 @@ class KustomizeRenderer:
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._built: dict[str, tuple[list[Resource], set[str]]] = {}
-        self._accumulated: dict[tuple[str, str], tuple[list[Item], set[str]]] = {}
+        # An accumulated directory: its objects, the files read, the `configurations:` of its tree.
+        self._accumulated: dict[tuple[str, str], tuple[list[Item], set[str], TransformerConfig]] = {}
         self.problems: dict[tuple[Location, str], RenderProblem] = {}
         self.helm_charts: list[HelmChart] = []
         self._detached = False  # building a Component as if it were a kustomization
+        self._config = TransformerConfig()  # the configurations the transformers running now use
         # Stands in for a remote entry: its objects, or None to report it as skipped.
         # By default MetalLB's own upstream manifests are modelled (linter/upstream.py).
         self.remote_resolver: Callable[[str, Location], list[Resource] | None] | None = resolve_remote
@@ -100,27 +106,28 @@ class KustomizeRenderer:
             return [], set() if kustomization is None else {kustomization}
         self._detached = spec.get("kind") == "Component"
         try:
-            items, files = self._accumulated_dir(directory, spec, kustomization, (directory,), "")
-            result = self._built[directory] = (self._finish(items, kustomization), files)
+            items, files, config = self._accumulated_dir(directory, spec, kustomization, (directory,), "")
+            result = self._built[directory] = (self._finish(items, kustomization, config), files)
         finally:
             self._detached = False
         return result
 
     def build_with(self, directory: str, kustomization: YMap, path: str) -> tuple[list[Resource], set[str]]:
         """Build `directory` as if its kustomization were `kustomization` (read from `path`)."""
-        files = {path}
-        items = self._accumulate(directory, kustomization, path, (directory,), files, None, "")
-        return self._finish(items, path), files
+        files, config = {path}, TransformerConfig()
+        items = self._accumulate(directory, kustomization, path, (directory,), files, None, "", config)
+        return self._finish(items, path, config), files
 
     def transform(self, resources: list[Resource], kustomization: YMap, directory: str,
                   path: str) -> list[Resource]:
         """The patches and transformers of `kustomization` (file `path`) applied to `resources`."""
         self._check_fields(kustomization, path, transform_only=True)
-        items, files = [Item(r.data, r.file) for r in resources], {path}
+        items, files, config = [Item(r.data, r.file) for r in resources], {path}, TransformerConfig()
         namespace = text_or_none(kustomization.get("namespace")) or ""
+        self._configure(config, kustomization, directory, files)
         for include in includes(kustomization, ("components",)):
-            items = self._include(include, directory, (directory,), files, items, True, namespace)
-        return self._finish(self._transform(items, kustomization, directory, files), path)
+            items = self._include(include, directory, (directory,), files, items, True, namespace, config)
+        return self._finish(self._transform(items, kustomization, directory, files, config), path, config)
 
     def add_problem(self, message: str, location: Location, kind: str = "error", not_found: bool = False) -> None:
         """Record a problem at `location`, once; `not_found` when the objects to
@@ -144,13 +151,15 @@ class KustomizeRenderer:
             self.add_problem(problem.message, problem.location, problem.kind)
 
     def _accumulate(self, directory: str, spec: YMap, path: str, stack: tuple[str, ...], files: set[str],
-                    items: list[Item] | None, parent_namespace: str) -> list[Item]:
-        """accumulateTarget: `items` is the parent's list when this is a component."""
+                    items: list[Item] | None, parent_namespace: str, config: TransformerConfig) -> list[Item]:
+        """accumulateTarget: `items` (and `config`) are the parent's when this is a component;
+        `config` gathers the configurations of this tree, as kustomize's accumulator does."""
         self._check_fields(spec, path)
         items = [] if items is None else items
         namespace = text_or_none(spec.get("namespace")) or parent_namespace
         for include in includes(spec, ("resources", "bases")):
-            items = self._include(include, directory, stack, files, items, False, namespace)
+            items = self._include(include, directory, stack, files, items, False, namespace, config)
+        self._configure(config, spec, directory, files)
         for kind, field in (("ConfigMap", "configMapGenerator"), ("Secret", "secretGenerator")):
             entries = seq_field(spec, field)
             for index, entry in enumerate(entries):
@@ -167,21 +176,33 @@ class KustomizeRenderer:
                     self.add_transform_error(error, location)
         self._record_charts(spec, directory, path, namespace)
         for include in includes(spec, ("components",)):
-            items = self._include(include, directory, stack, files, items, True, namespace)
-        return self._transform(items, spec, directory, files)
+            items = self._include(include, directory, stack, files, items, True, namespace, config)
+        return self._transform(items, spec, directory, files, config)
+
+    def _configure(self, config: TransformerConfig, spec: YMap, directory: str, files: set[str]) -> None:
+        """Merge the `configurations:` files of `spec` into `config`; kustomize stops at a bad one."""
+        if not spec.get("configurations"):
+            return
+        try:
+            config.merge(load_configurations(self.workspace, directory, spec, files))
+        except ConfigError as error:
+            self.add_problem(error.message, error.location, error.kind)
+        except TransformError as error:  # conflicts with what the included kustomizations configure
+            self.add_problem(error.message, spec.key_location("configurations"))
 
     def _accumulated_dir(self, directory: str, spec: YMap, path: str, stack: tuple[str, ...],
-                         namespace: str) -> tuple[list[Item], set[str]]:
+                         namespace: str) -> tuple[list[Item], set[str], TransformerConfig]:
         """A kustomization directory accumulated once, handed out as copies."""
         key = (directory, namespace)
         if key not in self._accumulated:
-            files = {path}
-            self._accumulated[key] = (self._accumulate(directory, spec, path, stack, files, None, namespace), files)
-        items, files = self._accumulated[key]
-        return [item.copy() for item in items], files
+            files, config = {path}, TransformerConfig()
+            items = self._accumulate(directory, spec, path, stack, files, None, namespace, config)
+            self._accumulated[key] = (items, files, config)
+        items, files, config = self._accumulated[key]
+        return [item.copy() for item in items], files, config
 
     def _include(self, include: Include, directory: str, stack: tuple[str, ...], files: set[str],
-                 items: list[Item], component: bool, namespace: str) -> list[Item]:
+                 items: list[Item], component: bool, namespace: str, config: TransformerConfig) -> list[Item]:
         if include.remote:
             resolved = self.remote_resolver(include.entry, include.location) if self.remote_resolver else None
             if resolved is None:
@@ -207,10 +228,15 @@ class KustomizeRenderer:
                                  f'`{"components" if component else "resources"}`', include.location)
             elif component:
                 files.add(kustomization)
-                return self._accumulate(path, spec, kustomization, (*stack, path), files, items, namespace)
+                return self._accumulate(path, spec, kustomization, (*stack, path), files, items, namespace, config)
             else:
-                child, child_files = self._accumulated_dir(path, spec, kustomization, (*stack, path), namespace)
+                child, child_files, child_config = self._accumulated_dir(path, spec, kustomization,
+                                                                         (*stack, path), namespace)
                 files |= child_files
+                try:
+                    config.merge(child_config)
+                except TransformError as error:
+                    self.add_problem(error.message, include.location)
                 return self._append(items, child, include.location)
         elif self.workspace.is_file(path) and component:
             self.add_problem(f'component "{include.entry}" is a file: kustomize accepts only a directory',
@@ -268,7 +294,9 @@ class KustomizeRenderer:
 
     # --- transformers, in kustomize's order ---------------------------------------
 
-    def _transform(self, items: list[Item], spec: YMap, directory: str, files: set[str]) -> list[Item]:
+    def _transform(self, items: list[Item], spec: YMap, directory: str, files: set[str],
+                   config: TransformerConfig) -> list[Item]:
+        self._config = config  # what the steps below read, as kustomize hands its config to each transformer
         runner = Patches(self, directory, files)
         items = runner.patches(runner.strategic_merge_list(items, spec), spec, "patches")
         for key, step in (("namespace", self._namespace), ("namePrefix", self._affix), ("nameSuffix", self._affix),
@@ -287,12 +315,12 @@ class KustomizeRenderer:
     def _namespace(self, items: list[Item], spec: YMap, key: str) -> None:
         namespace = text_or_none(spec.get(key))
         if namespace:
-            set_namespace(items, namespace, spec.value_location(key))
+            set_namespace(items, namespace, spec.value_location(key), self._config.extra("namespace"))
 
     def _affix(self, items: list[Item], spec: YMap, key: str) -> None:
         affix = text_or_none(spec.get(key))
         if affix:
-            add_affix(items, affix, key == "namePrefix")
+            add_affix(items, affix, key == "namePrefix", self._config.extra(key))
 
     def _pairs(self, value: object, key: str, fallback: Location) -> tuple[dict[str, str], dict[str, Location]]:
         if not isinstance(value, dict):
@@ -312,7 +340,8 @@ class KustomizeRenderer:
         if key == "commonLabels":
             pairs, locations = self._pairs(spec.get(key), key, location)
             if pairs:
-                apply(items, COMMON_LABELS, set_entries(pairs, locations, location), location)
+                apply(items, self._specs(COMMON_LABELS, "commonLabels"), set_entries(pairs, locations, location),
+                      location)
             return
         entries = seq_field(spec, key)
         for index, entry in enumerate(entries):
@@ -320,11 +349,13 @@ class KustomizeRenderer:
                 raise TransformError("a `labels` entry must be a mapping")
             where = entries.item_location(index)
             pairs, locations = self._pairs(entry.get("pairs"), "labels.pairs", where)
-            custom = [s for s in map(field_spec_from, entry.get("fields") or []) if s is not None]
+            custom = merge_specs([s for s in map(field_spec_from, entry.get("fields") or []) if s is not None],
+                                 self._config.extra("labels"))
             if entry.get("includeSelectors") is True:
-                specs = merge_specs(custom, COMMON_LABELS)
+                specs = merge_specs(custom, self._specs(COMMON_LABELS, "commonLabels"))
             else:
-                specs = merge_specs(custom, TEMPLATE_LABELS if entry.get("includeTemplates") is True else (),
+                specs = merge_specs(custom, self._specs(TEMPLATE_LABELS, "templateLabels")
+                                    if entry.get("includeTemplates") is True else (),
                                     [fs("metadata/labels", create=True)])
             if pairs:
                 apply(items, specs, set_entries(pairs, locations, where), where)
@@ -333,7 +364,8 @@ class KustomizeRenderer:
         location = spec.key_location(key)
         pairs, locations = self._pairs(spec.get(key), key, location)
         if pairs:
-            apply(items, COMMON_ANNOTATIONS, set_entries(pairs, locations, location), location)
+            apply(items, self._specs(COMMON_ANNOTATIONS, "commonAnnotations"), set_entries(pairs, locations, location),
+                  location)
 
     def _replicas(self, items: list[Item], spec: YMap, key: str) -> None:
         entries = seq_field(spec, key)
@@ -342,7 +374,7 @@ class KustomizeRenderer:
             if not isinstance(name, str) or not isinstance(count, int) or isinstance(count, bool):
                 raise TransformError("a `replicas` entry needs a name and an integer count")
             where = entry.value_location("count") if isinstance(entry, YMap) else entries.item_location(index)
-            set_replicas(items, name, count, where)
+            set_replicas(items, name, count, where, self._specs(REPLICAS, "replicas"))
 
     def _images(self, items: list[Item], spec: YMap, key: str) -> None:
         entries = seq_field(spec, key)
@@ -356,16 +388,21 @@ class KustomizeRenderer:
             changed = next((f for f in ("newTag", "digest", "newName", "tagSuffix")
                             if text_or_none(entry.get(f))), None)
             where = entry.value_location(changed) if changed else entries.item_location(index)
-            set_images(items, rule, where)
+            set_images(items, rule, where, self._specs(IMAGES, "images"))
+
+    def _specs(self, builtin: tuple[FieldSpec, ...], key: str) -> tuple[FieldSpec, ...]:
+        """A transformer's builtin field specs and those `configurations:` add (already checked to merge)."""
+        extra = self._config.extra(key)
+        return tuple(merge_one_by_one(builtin, extra)) if extra else builtin
 
     # --- the end of a build ---------------------------------------------------
 
-    def _finish(self, items: list[Item], path: str) -> list[Resource]:
+    def _finish(self, items: list[Item], path: str, config: TransformerConfig) -> list[Resource]:
         for item in items:
             if item.needs_hash:
                 add_hash(item)
         try:
-            fix_name_references(items)
+            fix_name_references(items, config.name_reference_table())
         except TransformError as error:
             self.add_problem(error.message, Location(path, 1, 1))
         # In the order kustomize accumulates them (its `sortOptions: {order: fifo}`):

@@ -42,8 +42,10 @@ def _in_pods(paths: tuple[str, ...], kinds: tuple[tuple[str, str], ...] = _POD_S
 
 
 _ROLE_NAMES = [fs("rules/resourceNames", "Role"), fs("rules/resourceNames", "ClusterRole")]
-# (referred group, version, kind) -> the fields that name it (builtinpluginconsts/namereference.go).
-NAME_REFERENCES: list[tuple[tuple[str, str, str], list[FieldSpec]]] = [
+Target = tuple[str, str, str]  # the referred object's group, version, kind ("" for any)
+# (referred group, version, kind) -> the fields that name it (builtinpluginconsts/namereference.go);
+# a kustomization's `configurations:` add to it (linter/kustomize_config.py).
+NAME_REFERENCES: list[tuple[Target, list[FieldSpec]]] = [
     *((("", "", kind), [fs("spec/scaleTargetRef/name", "HorizontalPodAutoscaler")])
       for kind in ("Deployment", "ReplicationController", "ReplicaSet", "StatefulSet")),
     (("", "v1", "ConfigMap"), _in_pods(_CONFIGMAP_PATHS) + [fs("spec/configSource/configMap", "Node")]
@@ -83,11 +85,18 @@ NAME_REFERENCES: list[tuple[tuple[str, str, str], list[FieldSpec]]] = [
 
 
 _MAPPING_PATHS = {("subjects",), ("webhooks", "clientConfig", "service"), ("spec", "configSource", "configMap")}
-# Every spec names its referrer's kind.
-_BY_REFERRER_KIND: dict[str, list[tuple[tuple[str, str, str], FieldSpec]]] = {}
-for _target, _specs in NAME_REFERENCES:
-    for _spec in _specs:
-        _BY_REFERRER_KIND.setdefault(_spec.kind, []).append((_target, _spec))
+
+
+def _by_referrer_kind(table: list[tuple[Target, list[FieldSpec]]]) -> dict[str, list[tuple[Target, FieldSpec]]]:
+    # Builtin specs all name their referrer's kind; a configured one may name none ("" selects any kind).
+    index: dict[str, list[tuple[Target, FieldSpec]]] = {}
+    for target, specs in table:
+        for spec in specs:
+            index.setdefault(spec.kind, []).append((target, spec))
+    return index
+
+
+_BUILTIN_BY_REFERRER_KIND = _by_referrer_kind(NAME_REFERENCES)
 
 
 def _same_ending(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -106,9 +115,10 @@ class _Known:
     cluster_scoped: bool
 
 
-def fix_name_references(items: list[Item]) -> None:
+def fix_name_references(items: list[Item], table: list[tuple[Target, list[FieldSpec]]] | None = None) -> None:
     """FixBackReferences: every field that names an object whose name or
-    namespace changed during the build is made to name it as it is now."""
+    namespace changed during the build is made to name it as it is now.
+    `table`: the name references to follow, NAME_REFERENCES by default."""
     if not any(item.prev for item in items):
         return  # nothing was renamed or moved: kustomize would change nothing
     everyone = [_Known(item, item.prev_ids(), item.effective_namespace(), item.org_id().namespace,
@@ -118,7 +128,10 @@ def fix_name_references(items: list[Item]) -> None:
     for entry in known:
         for name in {i.name for i in entry.prev}:
             by_name.setdefault(name, []).append(entry)
-    moved = {target for target, _ in NAME_REFERENCES
+    table = NAME_REFERENCES if table is None else table
+    by_referrer_kind = _BUILTIN_BY_REFERRER_KIND if table is NAME_REFERENCES else _by_referrer_kind(table)
+    custom = table is not NAME_REFERENCES
+    moved = {target for target, _ in table
              if any(i.selected_by(*target) for entry in known for i in entry.prev)}
     # A name field can only change when an object of its kind was renamed;
     # a field holding a name *and* a namespace also when one only moved.
@@ -127,8 +140,9 @@ def fix_name_references(items: list[Item]) -> None:
     for referrer in items:
         org = referrer.org_id()
         resolver: _Resolver | None = None
-        for target, spec in _BY_REFERRER_KIND.get(org.kind, ()):
-            if (target in renamed or (target in moved and spec.path in _MAPPING_PATHS)) \
+        for target, spec in (*by_referrer_kind.get(org.kind, ()), *by_referrer_kind.get("", ())):
+            # A configured path may hold a mapping too: those are followed whenever the object moved.
+            if (target in renamed or (target in moved and (spec.path in _MAPPING_PATHS or custom))) \
                     and org.selected_by(spec.group, spec.version, spec.kind):
                 resolver = resolver or _Resolver(referrer, everyone, by_name)
                 resolver.target, resolver.path = target, spec.path

@@ -90,7 +90,7 @@ def _object_taints(value: object) -> tuple[Taint, ...]:
         key, taint_value, effect = item.get("key"), item.get("value", ""), item.get("effect")
         taint_value = "" if taint_value is None else taint_value
         if isinstance(key, str) and not is_unresolved(key) and isinstance(taint_value, str) \
-                and not is_unresolved(taint_value) and effect in EFFECTS:
+                and not is_unresolved(taint_value) and isinstance(effect, str) and effect in EFFECTS:
             taints.append(Taint(key, taint_value, str(effect), value.item_location(index)))
     return tuple(taints)
 

@@ -78,7 +78,8 @@ def _parse_requirement(expression: object) -> Requirement | None:
     if not isinstance(expression, Mapping):
         return None
     key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values")
-    if not isinstance(key, str) or not key or operator not in _OPERATORS or is_unresolved(key):
+    if not isinstance(key, str) or not key or not isinstance(operator, str) or operator not in _OPERATORS \
+            or is_unresolved(key):
         return None
     values = values or []
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):

@@ -280,7 +280,7 @@ def _talconfig_addresses(entry: YMap) -> list[tuple[str, Location]]:
 def is_machine_config(value: object) -> bool:
     """A whole machine config: `machine.type` set (a patch leaves it out)."""
     machine = value.get("machine") if isinstance(value, YMap) else None
-    return isinstance(machine, YMap) and machine.get("type") in _MACHINE_TYPES
+    return isinstance(machine, YMap) and isinstance(machine.get("type"), str) and machine["type"] in _MACHINE_TYPES
 
 
 def machine_config_node(config: YMap, source: SourceFile, hostname_doc: YMap | None) -> Node:

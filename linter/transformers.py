@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from linter.fieldspec import IMAGES, REPLICAS, set_scalar
+from linter.fieldspec import IMAGES, REPLICAS, FieldSpec, set_scalar
 from linter.finding import Location
 from linter.item import (Id, Item, NotFound, Setter, TransformError, copy_map, copy_seq, split_api_version,
                          split_path, walk)
@@ -24,8 +24,9 @@ from linter.yamlpos import YMap
 
 # --- namespace, prefix and suffix -----------------------------------------
 
-def set_namespace(items: list[Item], namespace: str, location: Location) -> None:
-    """NamespaceTransformer (api/filters/namespace)."""
+def set_namespace(items: list[Item], namespace: str, location: Location, extra: tuple[FieldSpec, ...] = ()) -> None:
+    """NamespaceTransformer (api/filters/namespace); `extra`: the field specs
+    `configurations:` add to the builtin ones, which are written out below."""
     setter = set_scalar(namespace)
     for item in items:
         item.store_previous()
@@ -42,6 +43,13 @@ def set_namespace(items: list[Item], namespace: str, location: Location) -> None
             # Only subjects named "default" get the namespace here; the others
             # follow their ServiceAccount through the name references.
             item.update(("subjects",), _default_subjects(namespace, location), location)
+        for spec in extra:
+            # metadata/namespace is set above for every namespaced object, and a binding's
+            # subjects only by the rule above: kustomize drops such specs the same way.
+            if spec.path == ("metadata", "namespace") or spec.path[:1] == ("subjects",) \
+                    and item.kind in ("RoleBinding", "ClusterRoleBinding") or not spec.selects(item):
+                continue
+            item.update(spec.path, setter, location, spec.create)
     seen: set[Id] = set()
     for item in items:
         if item.cur_id() in seen:
@@ -66,12 +74,16 @@ def _default_subjects(namespace: str, location: Location) -> Setter:
     return setter
 
 
-def add_affix(items: list[Item], affix: str, prefix: bool) -> None:
+def add_affix(items: list[Item], affix: str, prefix: bool, extra: tuple[FieldSpec, ...] = ()) -> None:
     """PrefixTransformer / SuffixTransformer on metadata/name.
 
     The name keeps the location where it is written: a finding about the
     object (and the comment that suppresses it) stays with the object rather
-    than with the one `namePrefix:` line shared by every object of the overlay."""
+    than with the one `namePrefix:` line shared by every object of the overlay.
+    `extra`: other fields `configurations:` ask to prefix (or suffix) as well."""
+    def affixed(old: object) -> object:
+        return f"{affix}{_scalar_text(old)}" if prefix else f"{_scalar_text(old)}{affix}"
+
     for item in items:
         org = item.org_id()
         if org.kind in ("CustomResourceDefinition", "Namespace") \
@@ -82,9 +94,10 @@ def add_affix(items: list[Item], affix: str, prefix: bool) -> None:
         else:
             item.suffixes = (*item.suffixes, affix)
         item.store_previous()
-        item.update(("metadata", "name"),
-                    lambda old: f"{affix}{_scalar_text(old)}" if prefix else f"{_scalar_text(old)}{affix}",
-                    None)
+        item.update(("metadata", "name"), affixed, None)
+        for spec in extra:
+            if spec.path != ("metadata", "name") and org.selected_by(spec.group, spec.version, spec.kind):
+                item.update(spec.path, affixed, None, spec.create)
 
 
 def _scalar_text(value: object) -> str:
@@ -145,7 +158,7 @@ def new_image(value: str, rule: ImageRule) -> str | None:
     return name + (f":{tag}" if tag else "") + (f"@{digest}" if digest else "")
 
 
-def set_images(items: list[Item], rule: ImageRule, location: Location) -> None:
+def set_images(items: list[Item], rule: ImageRule, location: Location, specs: tuple[FieldSpec, ...] = IMAGES) -> None:
     """ImageTagTransformer: the legacy pass (every `containers`/`initContainers`
     list anywhere in the object) and then the field specs, as kustomize runs both."""
     def image_setter(old: object) -> object:
@@ -174,13 +187,15 @@ def set_images(items: list[Item], rule: ImageRule, location: Location) -> None:
         if item.kind == "CustomResourceDefinition":
             continue
         item.data = legacy(item.data)  # type: ignore[assignment]
-        for spec in IMAGES:
-            item.update(spec.path, image_setter, location)
+        for spec in specs:
+            if spec.selects(item):
+                item.update(spec.path, image_setter, location)
 
 
-def set_replicas(items: list[Item], name: str, count: int, location: Location) -> None:
+def set_replicas(items: list[Item], name: str, count: int, location: Location,
+                 specs: tuple[FieldSpec, ...] = REPLICAS) -> None:
     found = False
-    for spec in REPLICAS:
+    for spec in specs:
         for item in items:
             if any(i.name == name and i.selected_by(spec.group, spec.version, spec.kind) for i in item.any_ids()):
                 found = True

@@ -67,11 +67,12 @@ class Workspace:
     def is_symlink(self, path: str) -> bool:
         return os.path.islink(self.root / path)
 
+    # os.path, not Path: a name too long for the file system (ENAMETOOLONG) is no file rather than an error.
     def is_file(self, path: str) -> bool:
-        return (self.root / path).is_file()
+        return os.path.isfile(self.root / path)
 
     def is_dir(self, path: str) -> bool:
-        return (self.root / path).is_dir()
+        return os.path.isdir(self.root / path)
 
     def load(self, path: str) -> SourceFile:
         source = self._files.get(path)

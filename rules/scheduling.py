@@ -293,20 +293,19 @@ class ControllerUnschedulable(Rule):
         for installation in cluster.installations:
             if not installation.known or not cluster.nodes or not has_controller(installation):
                 continue
+            if any(n.assumed or n.group for n in cluster.nodes):
+                continue  # one node it can run on is enough: undeclared workers may be it
             fitted = controller_fits(installation, cluster.nodes)
             if any(fit.runs is not False for _, fit in fitted):
                 continue
-            certain = all(not n.assumed and not n.group for n in cluster.nodes)
             taints: dict[str, Taint] = {str(t): t for _, fit in fitted for t in fit.blocking}
             reasons = sorted({r for _, fit in fitted for r in fit.reasons})
             field = "`controller.tolerations`" if installation.release is not None \
                 else "the controller Deployment's tolerations"
             fix = f"; add to {field}: " + ", ".join(_flow(toleration_for(t)) for t in taints.values()) \
                 if taints else ""
-            caveat = " (assumed: the distribution's default control plane, since no file declares the nodes)" \
-                if any(n.assumed for n in cluster.nodes) else ""
             message = (f"{controller_of(installation)} can run on none of the {len(fitted)} known nodes "
-                       f"({names([n for n, _ in fitted])}): {'; '.join(reasons[:3])}{caveat}. No IP is "
+                       f"({names([n for n, _ in fitted])}): {'; '.join(reasons[:3])}. No IP is "
                        f"assigned and the webhook has no endpoint{fix}")
             placement = installation.controller
             if all(fit.selector_mismatch for _, fit in fitted):
@@ -316,7 +315,7 @@ class ControllerUnschedulable(Rule):
             else:
                 where = placement.tolerations.location
             yield self.finding(message, where, cluster=cluster,
-                               resource=installation.source, severity=Severity.ERROR if certain else Severity.WARNING)
+                               resource=installation.source)
 
 
 # -- advertisements and peers ------------------------------------------------------------------

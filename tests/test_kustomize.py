@@ -820,3 +820,177 @@ def test_transform_applies_flux_level_fields_to_rendered_objects(tmp_path: Path)
     assert pool.spec["addresses"] == ["10.9.0.0/24"]
     assert pool.spec["addresses"].item_location(0) == Location("clusters/prod/metallb.yaml", 11, 14, 11, 25)
     assert built[0].namespace is None  # the built objects are not changed
+
+
+# -- configurations: ---------------------------------------------------------------------
+
+FLUX_RELEASE = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: metallb
+spec:
+  interval: 30m
+  chart:
+    spec:
+      chart: metallb
+      sourceRef: {kind: HelmRepository, name: metallb, namespace: flux-system}
+  valuesFrom:
+  - kind: ConfigMap
+    name: metallb-values
+"""
+VALUES_FROM_CONFIG = """\
+nameReference:
+- kind: ConfigMap
+  version: v1
+  fieldSpecs:
+  - path: spec/valuesFrom/name
+    kind: HelmRelease
+"""
+
+
+def _values_from(resources: list[Resource]) -> str:
+    return str(find(resources, "HelmRelease").spec["valuesFrom"][0]["name"])
+
+
+@needs_kubectl
+def test_a_configured_name_reference_follows_the_generated_name(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "kustomization.yaml": """\
+            namespace: metallb-system
+            resources: [release.yaml]
+            configMapGenerator:
+            - name: metallb-values
+              literals: ["values.yaml=speaker: {logLevel: info}"]
+            configurations: [kustomizeconfig.yaml]
+            """,
+        "release.yaml": FLUX_RELEASE,
+        "kustomizeconfig.yaml": VALUES_FROM_CONFIG,
+    })
+    resources = same_as_kubectl(tmp_path)
+    assert _values_from(resources) == find(resources, "ConfigMap").name != "metallb-values"
+
+
+@needs_kubectl
+def test_a_component_configuration_serves_its_includer(tmp_path: Path) -> None:
+    # A component shares its includer's accumulator, configurations included.
+    write(tmp_path, {
+        "kustomization.yaml": """\
+            resources: [release.yaml]
+            components: [flux]
+            configMapGenerator:
+            - name: metallb-values
+              literals: [values.yaml=a]
+            """,
+        "release.yaml": FLUX_RELEASE,
+        "flux/kustomization.yaml": """\
+            apiVersion: kustomize.config.k8s.io/v1alpha1
+            kind: Component
+            configurations: [kustomizeconfig.yaml]
+            """,
+        "flux/kustomizeconfig.yaml": VALUES_FROM_CONFIG,
+    })
+    resources = same_as_kubectl(tmp_path)
+    assert _values_from(resources).startswith("metallb-values-")
+
+
+@needs_kubectl
+def test_an_overlay_configuration_never_reaches_its_base_transformers(tmp_path: Path) -> None:
+    # The base's commonLabels ran before the overlay's configuration joined:
+    # only the overlay's own label reaches the configured field.
+    write(tmp_path, {
+        "base/kustomization.yaml": "resources: [release.yaml]\ncommonAnnotations: {base: 'yes'}\n",
+        "base/release.yaml": FLUX_RELEASE,
+        "overlay/kustomization.yaml": """\
+            resources: [../base]
+            commonAnnotations: {overlay: 'yes'}
+            configurations: [annotations.yaml]
+            """,
+        "overlay/annotations.yaml": """\
+            commonAnnotations:
+            - path: spec/commonMetadata/annotations
+              kind: HelmRelease
+              create: true
+            """,
+    })
+    resources = same_as_kubectl(tmp_path, "overlay")
+    assert plain(find(resources, "HelmRelease").spec["commonMetadata"]) == {"annotations": {"overlay": "yes"}}
+
+
+CONFIG_PROBLEMS = [  # (kustomization line, configuration file or None, where the error is, message)
+    ("configurations: [missing.yaml]", None, "kustomization.yaml:2", 'configuration "missing.yaml" does not exist'),
+    ("configurations: [../outside.yaml]", None, "kustomization.yaml:2", '"../outside.yaml" leaves the repository'),
+    ("configurations: [c.yaml]", "surprise: []\n", "c.yaml:1", 'unknown field "surprise"'),
+    ("configurations: [c.yaml]", "nameReference:\n- kind: ConfigMap\n  fieldSpecs:\n  - path: a/b\n    kindd: X\n",
+     "c.yaml:5", 'unknown field "kindd" in a field spec'),
+    # kustomize merges a configuration into its builtin one first: a conflict is refused even unused.
+    ("configurations: [c.yaml]", "commonLabels:\n- path: metadata/labels\n", "kustomization.yaml:2",
+     "conflicting fieldspecs"),
+]
+
+
+@pytest.mark.parametrize(("entry", "config", "where", "message"), CONFIG_PROBLEMS)
+def test_a_configuration_kustomize_refuses_is_an_error(tmp_path: Path, entry: str, config: str | None, where: str,
+                                                       message: str) -> None:
+    files: dict[str, str | bytes] = {"repo/kustomization.yaml": f"resources: []\n{entry}\n",
+                                     "outside.yaml": "nameReference: []\n"}
+    if config is not None:
+        files["repo/c.yaml"] = config
+    write(tmp_path, files)
+    renderer, _ = build(tmp_path / "repo")
+    problems = list(renderer.problems.values())
+    assert [(p.kind, f"{p.location.file}:{p.location.line}") for p in problems] == [("error", where)], problems
+    assert message in problems[0].message
+    if KUBECTL is not None and "outside" not in entry:  # kustomize refuses it too
+        result = subprocess.run([KUBECTL, "kustomize", "."], cwd=tmp_path / "repo", capture_output=True,
+                                text=True, timeout=120, check=False)
+        assert result.returncode != 0
+
+
+@pytest.mark.parametrize("config", [
+    "", "[]\n", "just text\n", "nameReference: 5\n", "nameReference: [5]\n", "nameReference:\n- fieldSpecs: x\n",
+    "nameReference:\n- kind: 5\n", "images:\n- {path: spec/image, create: 'yes'}\n", "images:\n- {kind: X}\n",
+    "namespace: {path: a}\n", "- : :\n  {\n", "varReference:\n- path: spec/args\n",
+])
+def test_no_configuration_crashes_the_renderer(tmp_path: Path, config: str) -> None:
+    write(tmp_path, {"kustomization.yaml": "namespace: x\nresources: [release.yaml]\nconfigurations: [c.yaml]\n"
+                                          "configMapGenerator:\n- {name: metallb-values, literals: [a=b]}\n",
+                     "release.yaml": FLUX_RELEASE, "c.yaml": config})
+    renderer, resources = build(tmp_path)
+    assert len(resources) == 2
+    assert all(p.kind in ("error", "unsupported") for p in renderer.problems.values())
+
+
+@needs_kubectl
+@pytest.mark.parametrize("config", [
+    # a referrer of any kind, a target of any version, and paths ending at a name or at its mapping
+    "nameReference:\n- kind: ConfigMap\n  fieldSpecs:\n  - path: spec/valuesFrom/name\n",
+    "nameReference:\n- kind: ConfigMap\n  fieldSpecs:\n  - {path: spec/valuesFrom, kind: HelmRelease}\n",
+    "nameReference:\n- {kind: ConfigMap, version: v1, fieldSpecs: [{path: spec/postBuild/substituteFrom/name,"
+    " kind: Kustomization, group: kustomize.toolkit.fluxcd.io}]}\n",
+])
+def test_configured_name_references_match_kubectl(tmp_path: Path, config: str) -> None:
+    write(tmp_path, {
+        "base/kustomization.yaml": "resources: [release.yaml, flux.yaml]\nconfigurations: [c.yaml]\n",
+        "base/c.yaml": config,
+        "base/release.yaml": FLUX_RELEASE,
+        "base/flux.yaml": """\
+            apiVersion: kustomize.toolkit.fluxcd.io/v1
+            kind: Kustomization
+            metadata: {name: metallb-config}
+            spec:
+              path: ./config
+              postBuild:
+                substituteFrom:
+                - {kind: ConfigMap, name: metallb-values}
+            """,
+        "kustomization.yaml": """\
+            namespace: metallb-system
+            namePrefix: home-
+            resources: [base]
+            configMapGenerator:
+            - name: metallb-values
+              literals: [a=b]
+            """,
+    })
+    same_as_kubectl(tmp_path)
