@@ -209,8 +209,13 @@ class GitOpsRenderer:
             return None, f"{kind} {name} is not in the repository"
         if "sops" in found.data:
             return None, f"{kind} {name} is encrypted"
-        data = found.data.get("data") or {}
-        keys = [*data, *(found.data.get("stringData") or {} if kind == "Secret" else {})]
+        data = found.data.get("data")
+        string_data = found.data.get("stringData") if kind == "Secret" else None
+        if not isinstance(data, dict) and data is not None or not isinstance(string_data, dict) \
+                and string_data is not None:
+            return None, f"{kind} {name} has data that is not a mapping"
+        data = data or {}
+        keys = [*data, *(string_data or {})]
         values: dict[str, str] = {}
         for key in keys:
             text = data_text(found, str(key))

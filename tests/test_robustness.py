@@ -606,3 +606,18 @@ def test_helmrelease_with_values_from_not_a_list(tmp_path: Path) -> None:
                         "metadata: {name: metallb, namespace: metallb-system}\n"
                         "spec:\n  chart: {spec: {chart: metallb, version: 0.14.8,"
                         " sourceRef: {kind: HelmRepository, name: metallb}}}\n  valuesFrom: 1.5\n"})
+
+
+def test_flux_substitute_from_a_config_map_whose_data_is_not_a_mapping(tmp_path: Path) -> None:
+    """linter/gitops.py `_variables_from` unpacked `data` whatever its type."""
+    for index, data in enumerate(("1", "' '", "[a, b]")):
+        result = _lint_files(tmp_path / str(index), {
+            "flux.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+                         "metadata: {name: a, namespace: flux-system}\n"
+                         "spec:\n  path: ./apps\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+                         "  postBuild: {substituteFrom: [{kind: ConfigMap, name: settings}]}\n",
+            "settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: flux-system}\n"
+                             f"data: {data}\n",
+            "apps/pool.yaml": "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\n"
+                              "metadata: {name: lan, namespace: metallb-system}\nspec: {addresses: [${RANGE}]}\n"})
+        assert any(f.rule == "variable-unresolved" and "not a mapping" in f.message for f in result.findings)
