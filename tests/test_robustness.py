@@ -619,5 +619,5 @@ def test_flux_substitute_from_a_config_map_whose_data_is_not_a_mapping(tmp_path:
             "settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: flux-system}\n"
                              f"data: {data}\n",
             "apps/pool.yaml": "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\n"
-                              "metadata: {name: lan, namespace: metallb-system}\nspec: {addresses: [${RANGE}]}\n"})
+                              "metadata: {name: lan, namespace: metallb-system}\nspec: {addresses: [\"${RANGE}\"]}\n"})
         assert any(f.rule == "variable-unresolved" and "not a mapping" in f.message for f in result.findings)
