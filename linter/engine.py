@@ -203,8 +203,8 @@ def find_target(root: Path, name: str, config: Config | None = None) -> Target |
         if workspace.join(".", wanted) and kustomization_file(workspace, wanted):
             renderer = KustomizeRenderer(workspace)
             resources, used = renderer.build(wanted)
-            charts = [c for c in renderer.helm_charts if c.kustomization in used]
-            return Target(wanted, resources, used, charts, workspace)
+            return Target(wanted, resources, used, [c for c in renderer.helm_charts if c.kustomization in used],
+                          workspace)
         # A plain directory a Flux Kustomization or an Argo CD Application renders.
         prefix = "" if wanted == "." else wanted + "/"
         holding = [t for t in targets if any(f.startswith(prefix) for f in t.files)]

@@ -111,8 +111,8 @@ def assign_nodes(targets: Sequence[Target], workspace: Workspace, files: Sequenc
                 target.files.add(path)
         if not nodes:
             if discovered is None:  # files the configuration gives to some target are theirs alone
-                named = set(config.nodes) | {path for t in config.targets for path in t.nodes}
-                discovered = _node_files(workspace, [f for f in files if f not in named])
+                configured = set(config.nodes) | {name for t in config.targets for name in t.nodes}
+                discovered = _node_files(workspace, [f for f in files if f not in configured])
             for chosen in _nearest(target, discovered):
                 nodes.extend(chosen.nodes)
                 target.files.add(chosen.path)

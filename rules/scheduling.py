@@ -172,10 +172,11 @@ class SpeakerMissingToleration(Rule):
         if installation.release is None:
             return f"Add to the speaker DaemonSet's tolerations: {toleration}"
         built = installation.speaker.tolerations.value
+        built = built if isinstance(built, list) else []
         version = parse_version(installation.version)
         renders_it = taint.key == _MASTER_KEYS[0] or version is None or version >= (0, 13, 0)
         default_pair = taint.key in _MASTER_KEYS and taint.effect == "NoSchedule" and renders_it
-        if default_pair and not any(isinstance(t, dict) and t.get("key") in _MASTER_KEYS for t in built or []):
+        if default_pair and not any(isinstance(t, dict) and t.get("key") in _MASTER_KEYS for t in built):
             return "Set `speaker.tolerateMaster: true` (or add to `speaker.tolerations`: " + toleration + ")"
         return f"Add to `speaker.tolerations`: {toleration}"
 

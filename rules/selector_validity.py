@@ -93,7 +93,9 @@ spec:
                 continue
             for component in ("speaker", "controller"):
                 values = release.values.get(component)
-                affinity = values.get("affinity") if isinstance(values, YMap) else None
+                if not isinstance(values, YMap) or "affinity" not in values:
+                    continue
+                affinity = values["affinity"]
                 for problem in node_affinity_problems(affinity):
                     yield self._report(cluster, installation.source, f"{component}.affinity", affinity, problem,
                                        values.value_location("affinity"),
