@@ -220,6 +220,49 @@ metadata:
 """
 
 
+# MetalLB itself, by a Flux HelmRelease in the shared base, so the scheduling rules have an
+# installation to judge against each cluster's nodes.
+_BASE_RELEASE = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: metallb
+  namespace: metallb-system
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: metallb
+      version: 0.14.9
+      sourceRef: {kind: HelmRepository, name: metallb, namespace: metallb-system}
+  values:
+    speaker:
+      ignoreExcludeLB: true
+    controller:
+      tolerations:
+        - {key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: metallb
+  namespace: metallb-system
+spec:
+  url: https://metallb.github.io/metallb
+"""
+
+
+def _talconfig(target: int) -> str:
+    """Each cluster's nodes: three control planes and three workers (talhelper)."""
+    net = target % 250
+    nodes = "".join(f"""\
+  - hostname: c{target:03d}-{role}-{index}
+    ipAddress: 10.{net}.0.{10 + index + (0 if role == "cp" else 10)}
+    controlPlane: {"true" if role == "cp" else "false"}
+""" for role in ("cp", "worker") for index in range(3))
+    return f"clusterName: cluster-{target:03d}\nendpoint: https://10.{net}.0.5:6443\nnodes:\n{nodes}"
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -238,7 +281,8 @@ def generate(root: Path, targets: int) -> None:
     """A repository with `targets` overlays, each including the shared base."""
     # The shared base: MetalLB's namespace and a few platform applications.
     _write(root / "base/metallb/namespace.yaml", _BASE_METALLB)
-    _write(root / "base/metallb/kustomization.yaml", _kustomization(["namespace.yaml"]))
+    _write(root / "base/metallb/release.yaml", _BASE_RELEASE)
+    _write(root / "base/metallb/kustomization.yaml", _kustomization(["namespace.yaml", "release.yaml"]))
     platform = []
     for index, app in enumerate(("ingress", "dns", "logging", "monitoring")):
         name = f"platform-{app}"
@@ -253,6 +297,7 @@ def generate(root: Path, targets: int) -> None:
         directory = root / f"clusters/cluster-{target:03d}"
         namespace = f"shop-{target % 5}"
         _write(directory / "metallb/pools.yaml", _metallb(target))
+        _write(directory / "talos/talconfig.yaml", _talconfig(target))
         _write(directory / "metallb/kustomization.yaml", _kustomization(["pools.yaml"]))
         apps = []
         for index in range(APPS_PER_TARGET):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from linter.chart import Version, parse_version
 from linter.installation import InstallationModel
+from linter.model import Cluster
 from linter.nodes import CONTROL_PLANE_LABEL, EXCLUDE_LB_LABEL, MASTER_LABEL, Node
 from linter.scheduling import Fit, fits
 from linter.selectors import parse_selector
@@ -193,6 +194,12 @@ def announcers(installation: InstallationModel, nodes: Iterable[Node]) -> Announ
         excluded = honours and EXCLUDE_LB_LABEL in node.labels
         verdicts.append(NodeVerdict(node, fit, excluded, node.unschedulable and silent_when_cordoned))
     return Announcers(installation, verdicts, version, honours)
+
+
+def cluster_announcers(cluster: Cluster, installation: InstallationModel) -> Announcers | None:
+    """`announcers` for one of the cluster's installations against its nodes, computed once:
+    four rules and the Markdown diagram ask."""
+    return cluster.derived(("announcers", id(installation)), lambda: announcers(installation, cluster.nodes))
 
 
 def _fit(node_selector: object, tolerations: object, affinity: object, node: Node, *, daemonset: bool) -> Fit:

@@ -6,7 +6,9 @@ location of each entry, so every rule agrees on what an entry means.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from linter.addresses import Entry, is_unresolved, parse_entry
 from linter.config import Environments
@@ -19,6 +21,8 @@ from linter.render import Target
 from linter.resource import RenderProblem, Resource
 from linter.selectors import LabelSelector, parse_selector
 from linter.yamlpos import YSeq
+
+T = TypeVar("T")
 
 METALLB_GROUP = "metallb.io"
 POOL_KINDS = frozenset(("IPAddressPool", "AddressPool"))
@@ -112,6 +116,14 @@ class Cluster:
     config_resources: list[Resource] = field(default_factory=list)  # metallb.io configuration
     helm_releases: list[HelmRelease] = field(default_factory=list)  # MetalLB (or MetalLB-named) releases
     nodes: list[Node] = field(default_factory=list)  # linter/node_scope.py: empty when unknown
+    # Analyses several rules read (who announces where, the Services' context), computed once.
+    _derived: dict[object, object] = field(default_factory=dict)
+
+    def derived(self, key: object, compute: Callable[[], T]) -> T:
+        """`compute()`, once per cluster and key: rules that ask the same question share the answer."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]  # type: ignore[return-value]
 
     @property
     def metallb_namespaces(self) -> set[str]:

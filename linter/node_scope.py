@@ -62,21 +62,26 @@ def _node_files(workspace: Workspace, files: Iterable[str]) -> list[_NodeFile]:
     return found
 
 
-def _depth(a: str, b: str) -> int:
-    """How many leading directories two files share."""
-    left, right = posixpath.dirname(a).split("/"), posixpath.dirname(b).split("/")
-    shared = 0
-    for x, y in zip(left, right):
-        if x != y or not x:
+def _parts(path: str) -> tuple[str, ...]:
+    directory = posixpath.dirname(path)
+    return tuple(directory.split("/")) if directory else ()
+
+
+def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """How many leading directories two directories share."""
+    count = 0
+    for x, y in zip(a, b):
+        if x != y:
             break
-        shared += 1
-    return shared
+        count += 1
+    return count
 
 
 def _nearest(target: Target, candidates: Sequence[_NodeFile]) -> list[_NodeFile]:
     if not candidates:
         return []
-    scored = [(max((_depth(c.path, f) for f in target.files), default=0), c) for c in candidates]
+    directories = {_parts(f) for f in target.files}  # a few directories for many files
+    scored = [(max((_shared(_parts(c.path), d) for d in directories), default=0), c) for c in candidates]
     best = max(score for score, _ in scored)
     chosen = [c for score, c in scored if score == best]
     if best == 0 and len({posixpath.dirname(c.path) for c in chosen}) > 1:

@@ -297,21 +297,9 @@ def handles(service: LBService, classes: set[str | None] | None) -> bool:
     return wanted in classes
 
 
-# Seven rules ask for the same context of the same cluster: build it once. Keyed by
-# id() (a slotted Cluster takes no weak reference), checked by identity, kept small.
-_CACHE: dict[int, tuple[Cluster, ServiceContext | None]] = {}
-_CACHE_SIZE = 64
-
-
 def service_context(cluster: Cluster) -> ServiceContext | None:
-    cached = _CACHE.get(id(cluster))
-    if cached is not None and cached[0] is cluster:
-        return cached[1]
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    context = _build_context(cluster)
-    _CACHE[id(cluster)] = (cluster, context)
-    return context
+    """The Services' context of a cluster: seven rules ask, it is built once."""
+    return cluster.derived("service-context", lambda: _build_context(cluster))
 
 
 def _build_context(cluster: Cluster) -> ServiceContext | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from linter.announcers import Announcers, announcers, controller_fits, has_controller, selected_nodes
+from linter.announcers import Announcers, cluster_announcers, controller_fits, has_controller, selected_nodes
 from linter.chart import parse_version
 from linter.finding import Finding, Related, Severity
 from linter.installation import InstallationModel
@@ -89,7 +89,7 @@ def _node_related(nodes: Sequence[Node], why: str) -> list[Related]:
 
 def _installations(cluster: Cluster) -> Iterator[tuple[InstallationModel, Announcers]]:
     for installation in cluster.installations:
-        result = announcers(installation, cluster.nodes)
+        result = cluster_announcers(cluster, installation)
         if result is not None:
             yield installation, result
 
