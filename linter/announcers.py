@@ -228,3 +228,33 @@ def has_controller(installation: InstallationModel) -> bool:
         controller = values.get("controller") if isinstance(values, Mapping) else None
         return not (isinstance(controller, Mapping) and controller.get("enabled") is False)
     return "controller" in installation.images  # a manifest model lists the images it found
+
+
+def node_documents(cluster: Cluster) -> list[dict[str, object]]:
+    """Each node of the cluster as `render --model` shows it: where it was declared, what it
+    carries, and, per installation, whether a speaker runs and announces there, and why not."""
+    documents: list[dict[str, object]] = []
+    results = [r for r in (cluster_announcers(cluster, i) for i in cluster.installations) if r is not None]
+    for node in cluster.nodes:
+        speakers = []
+        for result in results:
+            verdict = result.verdict(node)
+            speakers.append({"installation": f"{result.installation.how} {result.installation.name}".strip(),
+                             "runs": verdict.runs, "announces": verdict.announces,
+                             "reason": verdict.reason() or None})
+        documents.append({
+            "apiVersion": "metallb-lint.io/v1alpha1", "kind": "NodeModel",
+            "metadata": {"name": node.name, "source": node.source, "location": str(node.location)},
+            "spec": {
+                "assumed": node.assumed, "group": node.group, "labelsComplete": node.labels_complete,
+                "controlPlane": node.control_plane,
+                "labels": {key: {"value": value, "location": str(node.label_location(key))}
+                           for key, value in node.labels.items()},
+                "taints": [{"taint": str(t), "location": str(t.location)} for t in node.taints],
+                "addresses": [{"address": a, "location": str(where)} for a, where in node.addresses],
+                "unschedulable": node.unschedulable, "networkUnavailable": node.network_unavailable,
+                "speakers": speakers,
+            },
+        })
+    return documents
+

@@ -218,10 +218,13 @@ def _write_atomically(path: Path, write: object) -> None:
 @click.argument("target")
 @click.option("--provenance", is_flag=True, help="Add a comment per field saying which file and line set it.")
 @click.option("--model", "show_model", is_flag=True,
-              help="Also print the MetalLB installation model(s), after a '# metallb-lint installation model' line.")
+              help="Also print the MetalLB installation model(s) and the target's nodes (where each speaker "
+                   "runs and announces), after a '# metallb-lint installation model' line.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file (declared targets).")
-def render(target: str, provenance: bool, config_file: Path | None, show_model: bool = False) -> None:
+@_node_options
+def render(target: str, provenance: bool, config_file: Path | None, show_model: bool = False,
+           nodes_file: str | None = None, distribution: str | None = None) -> None:
     """Print the objects TARGET deploys, as a YAML stream.
 
     TARGET is a target's name as `lint` reports it (a Kustomize root, the path
@@ -247,12 +250,24 @@ def render(target: str, provenance: bool, config_file: Path | None, show_model: 
         _fail(f'no target "{target}"; the targets are: {known or "none"}')
         return
     click.echo(dump(found.resources, provenance), nl=False)
-    if show_model:
+    if show_model:  # the installations, and the nodes with where each speaker runs and announces
+        from linter.announcers import node_documents
+        from linter.config import ConfigError
+        from linter.discover import discover
         from linter.emit import dump_models
-        from linter.installation import installations
         from linter.model import build_cluster
+        from linter.node_scope import assign_nodes
+        from linter.workspace import Workspace
 
-        click.echo(dump_models(installations(found.resources, build_cluster(found).helm_releases)), nl=False)
+        workspace = found.workspace or Workspace(root)
+        try:
+            nodes = assign_nodes([found], workspace, discover(workspace, [workspace.root]), config,
+                                 _read_node_options(nodes_file, distribution))[found.name]
+        except ConfigError as error:
+            _fail(str(error))
+            return
+        cluster = build_cluster(found, nodes)
+        click.echo(dump_models(cluster.installations, node_documents(cluster)), nl=False)
 
 
 def _load_baseline(path: Path) -> frozenset[str]:

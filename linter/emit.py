@@ -83,8 +83,10 @@ def dump(resources: Iterable[Resource], provenance: bool = False) -> str:
     return "---\n".join(documents)
 
 
-def dump_models(models: Iterable[object]) -> str:
-    """The installation models (linter/installation.py) as YAML documents after a marker comment."""
+def dump_models(models: Iterable[object], nodes: Iterable[dict[str, object]] = ()) -> str:
+    """The installation models (linter/installation.py) and the target's nodes
+    (linter/announcers.py node_documents) as YAML documents after a marker comment."""
     documents = [yaml.safe_dump(m.as_document(), sort_keys=False, allow_unicode=True)  # type: ignore[attr-defined]
                  for m in models]
+    documents += [yaml.safe_dump(node, sort_keys=False, allow_unicode=True) for node in nodes]
     return "# metallb-lint installation model\n" + "".join(f"---\n{d}" for d in documents)

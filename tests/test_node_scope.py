@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from linter.config import ConfigError, load_config
 from linter.engine import lint
@@ -174,3 +175,18 @@ def test_cli_distribution_option(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stdout  # assumed nodes never give errors
     assert "speaker-missing-toleration" in completed.stdout and "assumed" in completed.stdout
     assert "speaker-missing-toleration" not in _cli("lint", "--distribution", "k3s", cwd=root).stdout
+
+
+def test_render_model_shows_each_node_and_why_its_speaker_is_silent(tmp_path: Path) -> None:
+    root = write(tmp_path, {"release.yaml": RELEASE.replace("tolerateMaster: false", "tolerateMaster: true"),
+                            "talos/talconfig.yaml": talconfig("cp", "10.0.0.2")})
+    completed = _cli("render", ".", "--model", cwd=root)
+    assert completed.returncode == 0, completed.stderr
+    documents = [d for d in yaml.safe_load_all(completed.stdout.split("# metallb-lint installation model\n")[1])]
+    [node] = [d for d in documents if d["kind"] == "NodeModel"]
+    assert node["metadata"] == {"name": "cp", "source": "talconfig.yaml", "location": "talos/talconfig.yaml:3:15"}
+    assert node["spec"]["speakers"] == [{"installation": "Flux HelmRelease metallb", "runs": True,
+                                         "announces": False,
+                                         "reason": "labelled node.kubernetes.io/exclude-from-external-load-balancers"}]
+    given = _cli("render", ".", "--model", "--nodes", "-", cwd=root, stdin=json.dumps(KUBECTL_NODES))
+    assert "name: solo" in given.stdout and "name: cp\n" not in given.stdout
