@@ -13,9 +13,9 @@ each name an upstream URL share nothing through it.
 A pin's files count as read by its environment (a kustomization line is
 no object's file). The reference version of a group is, in order: the
 version the base pins (a pin located in a file more than one environment
-reads, whose line gives every environment one version: an ApplicationSet
-template line filled per cluster is no base pin; the most common one if
-the base pins several), else the most common version of the group's
+reads, whose pins there all give one version: an ApplicationSet's list
+elements give each cluster its own and are no base pin), else the
+configuration's reference environment, else the most common version of the group's
 installations, the newest on a tie (the environment behind is the one to
 move). Every pin deciding a component's version that differs is reported,
 once per environment, with the reference pin as the related location. The
@@ -118,13 +118,14 @@ class VersionSkew(Rule):
         entries = [(e, i, p) for e in group for i in e.installations for p in _component_pins(i)]
         if len({p.version for _, _, p in entries}) < 2:
             return
-        # A base's own pin: in a file several environments read, and one version on that line
-        # (an ApplicationSet template line gives each cluster its own: no base pin).
+        # A base's own pin: in a file several environments read, and one version in that file
+        # (an ApplicationSet's list elements, or Applications side by side, give each cluster
+        # its own line and version there: no base pin).
         readers = Counter(file for environment in group for file in environment.files)
-        versions_at: dict[object, set[object]] = {}
+        versions_in: dict[str, set[object]] = {}
         for _, _, pin in entries:
-            versions_at.setdefault(pin.location, set()).add(pin.version)
-        base = [p for _, _, p in entries if readers[p.location.file] > 1 and len(versions_at[p.location]) == 1]
+            versions_in.setdefault(pin.location.file, set()).add(pin.version)
+        base = [p for _, _, p in entries if readers[p.location.file] > 1 and len(versions_in[p.location.file]) == 1]
         chosen = [i.version for e in group if e.name == configured for i in e.installations if i.version]
         if base:
             counts = Counter(p.version for p in base)
