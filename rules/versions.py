@@ -15,12 +15,12 @@ no object's file). The reference version of a group is, in order: the
 version the base pins (a pin located in a file more than one environment
 reads, whose pins there all give one version: an ApplicationSet's list
 elements give each cluster its own and are no base pin), else the
-configuration's reference environment, else the most common version of the group's
-installations, the newest on a tie (the environment behind is the one to
+configuration's reference environment, else the most common version of the
+group's installations, the newest on a tie (the environment behind is the one to
 move). Every pin deciding a component's version that differs is reported,
-once per environment, with the reference pin as the related location. The
-configuration file cannot name a reference environment yet: it has no key
-for one (schemas/config.schema.json).
+once per environment, with the reference pin as the related location.
+Environments are also grouped, and the reference named, by the configuration's
+`environments: {groups, reference}` (schemas/config.schema.json).
 """
 
 from __future__ import annotations
