@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from linter.chart import Version, parse_version
 from linter.installation import InstallationModel
 from linter.model import Cluster
+from linter.resource import Resource
 from linter.nodes import CONTROL_PLANE_LABEL, EXCLUDE_LB_LABEL, MASTER_LABEL, Node
 from linter.scheduling import Fit, fits
 from linter.selectors import parse_selector
@@ -31,15 +32,10 @@ from linter.selectors import parse_selector
 _SETTLED = frozenset((CONTROL_PLANE_LABEL, MASTER_LABEL, EXCLUDE_LB_LABEL, "kubernetes.io/os"))
 
 
-def labels_known(node: Node) -> bool:
-    """Whether the node's labels are all there (a `kubectl get nodes` dump), not a partial declaration."""
-    return node.labels_complete
-
-
 def effective_labels(node: Node) -> dict[str, str]:
     """The labels to match: a partial declaration gets the ones the kubelet always sets
     (the hostname only for a node declared by name, not for a role or an assumed node)."""
-    if labels_known(node):
+    if node.labels_complete:
         return dict(node.labels)
     implicit = {"kubernetes.io/os": "linux"}
     if not node.group and not node.assumed:
@@ -77,12 +73,18 @@ def decidable(node: Node, keys: set[str]) -> bool:
     A partial declaration (no status) is taken at its word for the labels it lists and for
     what every source settles; a selector on any other label is unknown there: an admin or a
     controller may have set it outside the repository."""
-    if labels_known(node):
+    if node.labels_complete:
         return True
     known = set(effective_labels(node)) | _SETTLED
     if not node.group and not node.assumed:
         known.add("metadata.name")
     return keys <= known
+
+
+def node_selectors(resource: Resource) -> list[object] | None:
+    """An advertisement's or BGPPeer's `nodeSelectors` list (None when absent or not a list)."""
+    value = resource.spec.get("nodeSelectors")
+    return list(value) if isinstance(value, list) else None
 
 
 def selected_nodes(selectors: Sequence[object], nodes: Sequence[Node]) -> list[Node] | None:

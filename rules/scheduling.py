@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from linter.announcers import Announcers, cluster_announcers, controller_fits, has_controller, selected_nodes
+from linter.announcers import (Announcers, cluster_announcers, controller_fits, has_controller, node_selectors,
+                               selected_nodes)
 from linter.chart import parse_version
 from linter.finding import Finding, Related, Severity
 from linter.installation import InstallationModel
@@ -20,7 +21,6 @@ from linter.model import Cluster
 from linter.nodes import EXCLUDE_LB_LABEL, Node, Taint
 from linter.rule import Rule
 from linter.scheduling import toleration_for
-from linter.yamlpos import YMap
 
 _MASTER_KEYS = ("node-role.kubernetes.io/master", "node-role.kubernetes.io/control-plane")
 
@@ -324,11 +324,6 @@ class ControllerUnschedulable(Rule):
 _SELECTING_KINDS = ("L2Advertisement", "BGPAdvertisement", "BGPPeer")
 
 
-def _node_selectors(resource_spec: YMap) -> list[object] | None:
-    value = resource_spec.get("nodeSelectors")
-    return list(value) if isinstance(value, list) else None
-
-
 class NodeSelectorMatchesNothing(Rule):
     code = "ML204"
     name = "node-selector-matches-nothing"
@@ -364,7 +359,7 @@ metadata:
         for resource in cluster.config_resources:
             if resource.kind not in _SELECTING_KINDS or (namespaces and resource.namespace not in namespaces):
                 continue
-            selectors = _node_selectors(resource.spec)
+            selectors = node_selectors(resource)
             if not selectors:
                 continue
             chosen = selected_nodes(selectors, nodes)
@@ -422,7 +417,7 @@ metadata:
                 if resource.kind not in ("L2Advertisement", "BGPAdvertisement") \
                         or resource.namespace != installation.namespace:
                     continue
-                selectors = _node_selectors(resource.spec) or []
+                selectors = node_selectors(resource) or []
                 chosen = selected_nodes(selectors, result.nodes)
                 if not chosen:
                     continue  # unknown, or nothing selected (ML204)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from linter.announcers import Announcers, announcers, selected_nodes
+from linter.announcers import Announcers, cluster_announcers, node_selectors, selected_nodes
 from linter.engine import Result
 from linter.finding import Severity
 from linter.model import Cluster, Pool
@@ -87,8 +87,8 @@ def _node_lines(cluster: Cluster, lines: list[str]) -> list[int]:
     if not nodes:
         return []
     verdicts: dict[str | None, Announcers] = {}
-    for installation in cluster.installations:
-        found = announcers(installation, nodes)
+    for installation in cluster.installations:  # the answer the rules already computed
+        found = cluster_announcers(cluster, installation)
         if found is not None:
             verdicts.setdefault(installation.namespace, found)
     drawn: dict[int, str] = {}  # node index -> its reason ('' when it announces)
@@ -96,8 +96,7 @@ def _node_lines(cluster: Cluster, lines: list[str]) -> list[int]:
     for a_index, advertisement in enumerate(cluster.advertisements):
         resource = advertisement.resource
         found = verdicts.get(resource.namespace)
-        listed = resource.spec.get("nodeSelectors")
-        chosen = selected_nodes(list(listed) if isinstance(listed, list) else [], nodes)
+        chosen = selected_nodes(node_selectors(resource) or [], nodes)
         if found is None or not chosen:
             continue
         for node in chosen:
